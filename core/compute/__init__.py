@@ -1,0 +1,1 @@
+"""Compute backends: device selection (CPU/GPU) and, later, Dask."""

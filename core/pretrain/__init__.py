@@ -1,0 +1,1 @@
+"""Pretraining: random architectures, a batched trainer of many nets, the library builder."""

@@ -1,0 +1,356 @@
+"""Build a model library: plan stacks of nets per source, train them, store them.
+
+A build is a list of independent :class:`Task` objects, one per stack of nets.  Each
+task loads its source, featurizes it (through the shared feature store), draws its nets'
+descriptor subsets and architectures from a seed derived from (seed, source, stack),
+trains them together and returns finished models; the caller writes them to the library
+in one transaction per task.  Because everything is derived from the seed, a killed
+build resumes by skipping tasks whose models are all in the catalog, and the same tasks
+can run in worker processes or on a Dask cluster.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+import zlib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+import torch
+
+from core import LIBRARY_FORMAT_VERSION, __version__
+from core.compute.device import device_label, resolve_device
+from core.domains import Domain
+from core.errors import CancelledError, InputError
+from core.features import make_featurizer
+from core.features.store import featurize_cached
+from core.library import Library, now
+from core.library.model import n_parameters, round_weights
+from core.metrics import regression_metrics
+from core.pretrain.architecture import sample_architecture, sample_subset
+from core.pretrain.presets import PRESETS, DescriptorPlan, Preset
+from core.pretrain.sources import SourceData, load_source, sample_and_split
+from core.pretrain.stacked import NetArrays, StackedMLP, train_stack
+
+
+@dataclass(frozen=True)
+class Task:
+    """One stack of nets to train on one source."""
+
+    source: dict  # {"dataset": name} or {"file": path}
+    source_name: str
+    stack: int
+    descriptors: tuple[DescriptorPlan, ...]
+    model_ids: tuple[str, ...]
+    seed: int
+    max_rows: int
+    max_epochs: int
+    patience: int
+    batch_size: int
+    morgan_range: tuple[int, int]
+    weight_decay: float
+    device: str = "auto"
+    threads: int = 0  # torch threads in a worker; 0 keeps the default
+
+
+@dataclass
+class BuildConfig:
+    """What to build; see ``python -m core library build --help``."""
+
+    out: Path
+    preset: str = "starter"
+    domains: tuple[str, ...] | None = None
+    sources: tuple[str, ...] | None = None
+    user_sources: tuple[str, ...] = ()  # paths saved by core.pretrain.sources.save_user_source
+    seed: int = 0
+    device: str = "auto"
+    workers: int = 1
+    max_rows: int | None = None
+    max_epochs: int | None = None
+
+
+@dataclass
+class BuildSummary:
+    """What a build did."""
+
+    library: str
+    planned_models: int
+    trained_models: int
+    skipped_models: int
+    tasks: int
+    seconds: float
+    failures: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def model_id(source: str, descriptor: DescriptorPlan, seed: int, index: int) -> str:
+    """Readable, deterministic model id, e.g. ``qm9_gap-morgan-s0-03``."""
+    name, params = descriptor
+    suffix = "_full" if dict(params).get("stats") == "full" else ""
+    return f"{source}-{name}{suffix}-s{seed}-{index:02d}"
+
+
+def plan_tasks(config: BuildConfig) -> list[Task]:
+    """Every task of a build, in a stable order."""
+    from core import datasets
+    from core.pretrain.sources import from_file
+
+    preset: Preset = PRESETS[config.preset]
+    refs: list[tuple[dict, str, Domain]] = []
+    if config.sources:
+        names = list(config.sources)
+    elif config.user_sources:
+        names = []
+    else:
+        domains = [Domain.parse(d) for d in config.domains] if config.domains else list(Domain)
+        names = [s.name for d in domains for s in datasets.list_datasets(domain=d, role="source")]
+    for name in names:
+        spec = datasets.get(name)
+        refs.append(({"dataset": name}, name, spec.domain))
+    for path in config.user_sources:
+        src = from_file(path)
+        refs.append(({"file": str(path)}, src.name, src.domain))
+    tasks = []
+    for ref, name, domain in refs:
+        stacks = preset.stacks.get(domain)
+        if not stacks:
+            raise InputError(f"preset {preset.name!r} has no models for {domain.value} sources")
+        index = 0
+        for s, descriptors in enumerate(stacks):
+            ids = []
+            for d in descriptors:
+                ids.append(model_id(name, d, config.seed, index))
+                index += 1
+            tasks.append(Task(source=ref, source_name=name, stack=s, descriptors=tuple(descriptors),
+                              model_ids=tuple(ids), seed=config.seed,
+                              max_rows=config.max_rows or preset.max_rows,
+                              max_epochs=config.max_epochs or preset.max_epochs, patience=preset.patience,
+                              batch_size=preset.batch_size, morgan_range=preset.morgan_range,
+                              weight_decay=preset.weight_decay, device=config.device))
+    return tasks
+
+
+# ======================================================================= one task
+def run_task(task: Task, cancel: Callable[[], bool] | None = None) -> list[tuple[NetArrays, dict]]:
+    """Train one stack and return its finished models with their cards."""
+    if task.threads:
+        torch.set_num_threads(task.threads)
+    device = resolve_device(task.device)
+    source = load_source(task.source)
+    split = sample_and_split(len(source.table), task.max_rows, task.seed)
+    used = np.concatenate(list(split.values()))
+    structures = source.table["structure"].to_numpy()[used].tolist()
+    y_all = source.table["target"].to_numpy(dtype=np.float64)[used]
+    blocks, offsets, featurizers = [], {}, {}
+    for desc in dict.fromkeys(task.descriptors):
+        featurizers[desc] = make_featurizer(desc[0], dict(desc[1]))
+        offsets[desc] = sum(b.shape[1] for b in blocks)
+        blocks.append(featurize_cached(featurizers[desc], structures))
+    X = np.hstack(blocks).astype(np.float32)
+    n_tr, n_va = len(split["train"]), len(split["val"])
+    parts = {"train": slice(0, n_tr), "val": slice(n_tr, n_tr + n_va), "test": slice(n_tr + n_va, len(used))}
+    mean = X[parts["train"]].mean(axis=0)
+    std = X[parts["train"]].std(axis=0)
+    rng = np.random.default_rng([task.seed, zlib.crc32(task.source_name.encode()), task.stack])
+    depth = int(rng.choice((2, 3, 4, 5)))
+    subsets, archs = [], []
+    for desc in task.descriptors:
+        width = blocks[list(featurizers).index(desc)].shape[1]
+        cols = np.arange(offsets[desc], offsets[desc] + width)
+        usable = cols[std[cols] > 0]
+        if len(usable) == 0:
+            raise InputError(f"{task.source_name}: every {desc[0]} column is constant in the training rows")
+        subset = sample_subset(rng, desc[0], usable, task.morgan_range)
+        subsets.append(subset)
+        archs.append(sample_architecture(rng, len(subset), depth=depth))
+    scale = np.where(std > 0, std, 1.0)
+    stack = StackedMLP(subsets, [a.hidden for a in archs], [a.activation for a in archs],
+                       [a.dropout for a in archs], [mean[s] for s in subsets], [scale[s] for s in subsets],
+                       seed=int(rng.integers(1 << 31))).to(device)
+    y_tr = y_all[parts["train"]]
+    y_mean, y_scale = float(y_tr.mean()), float(y_tr.std() or 1.0)
+    y_std = torch.tensor(((y_all - y_mean) / y_scale).astype(np.float32), device=device)
+    Xt = torch.from_numpy(X).to(device)
+    M = len(subsets)
+    result = train_stack(
+        stack, Xt[parts["train"]], y_std[parts["train"]].expand(M, -1), Xt[parts["val"]],
+        y_std[parts["val"]].expand(M, -1), [a.lr for a in archs], max_epochs=task.max_epochs,
+        batch_size=task.batch_size, patience=task.patience, weight_decay=task.weight_decay,
+        seed=int(rng.integers(1 << 31)), cancel=cancel)
+    nets = []
+    for m, desc in enumerate(task.descriptors):
+        arrays = stack.export(m)
+        depth_m = len(archs[m].hidden)
+        net = NetArrays(arrays["input_index"] - offsets[desc], arrays["x_mean"], arrays["x_scale"],
+                        [arrays[f"w{i}"] for i in range(depth_m)], [arrays[f"b{i}"] for i in range(depth_m)],
+                        arrays["out_w"], float(arrays["out_b"]), y_mean, y_scale, archs[m].activation)
+        nets.append(round_weights(net))
+    metrics = _evaluate(nets, task.descriptors, blocks, featurizers, y_all, parts)
+    label = device_label(device)
+    out = []
+    for m, desc in enumerate(task.descriptors):
+        card = {
+            "id": task.model_ids[m], "format_version": LIBRARY_FORMAT_VERSION, "project_version": __version__,
+            "created": now(), "domain": source.domain.value,
+            "source": source.card_entry(len(used)),
+            "descriptor": {"name": desc[0], "params": featurizers[desc].get_params(),
+                           "label": featurizers[desc].label(),
+                           "n_columns": int(blocks[list(featurizers).index(desc)].shape[1]),
+                           "n_inputs": int(len(nets[m].input_index)),
+                           "subset": nets[m].input_index.astype(int).tolist()},
+            "architecture": {**archs[m].to_dict(), "n_parameters": n_parameters(nets[m]),
+                             "layers": "Linear -> activation -> dropout per hidden layer, Linear output"},
+            "training": {"n_train": n_tr, "n_val": n_va, "n_test": len(used) - n_tr - n_va,
+                         "split": "random 80/10/10 of the sampled rows", "max_rows": task.max_rows,
+                         "seed": task.seed, "stack": task.stack, "stack_size": M,
+                         "epochs_run": int(result.epochs_run), "best_epoch": int(result.best_epoch[m]),
+                         "max_epochs": task.max_epochs, "patience": task.patience, "batch_size": task.batch_size,
+                         "optimizer": "Adam (per-net learning rate)", "weight_decay": task.weight_decay,
+                         "loss": "MSE on standardised target", "early_stopping": "validation MAE",
+                         "seconds": round(result.seconds / M, 3), "stack_seconds": round(result.seconds, 3),
+                         "device": label, "weights": "float16"},
+            "metrics": metrics[m],
+        }
+        out.append((nets[m], card))
+    return out
+
+
+def _evaluate(nets, descriptors, blocks, featurizers, y_all, parts) -> list[dict]:
+    """Validation and test metrics of the stored (float16-rounded) nets, in target units."""
+    out = []
+    keys = list(featurizers)
+    for net, desc in zip(nets, descriptors):
+        X = torch.from_numpy(blocks[keys.index(desc)])
+        with torch.no_grad():
+            pred = StackedMLP.from_arrays([net]).predict(X)[0].numpy().astype(np.float64)
+        out.append({name: regression_metrics(y_all[parts[name]], pred[parts[name]]) for name in ("val", "test")})
+    return out
+
+
+# ======================================================================= whole build
+def _worker_init(threads: int) -> None:
+    torch.set_num_threads(threads)
+
+
+def build_library(config: BuildConfig, *, progress: Callable[[str], None] | None = None,
+                  cancel: Callable[[], bool] | None = None,
+                  executor_factory: Callable[[int], object] | None = None) -> BuildSummary:
+    """Build (or resume) a library.
+
+    Parameters
+    ----------
+    config : BuildConfig
+    progress : callable, optional
+        Receives one line of text per finished task (default: stderr).
+    cancel : callable, optional
+        Returns True to stop after the task in flight; finished models are kept.
+    executor_factory : callable, optional
+        ``factory(workers)`` returning a ``concurrent.futures``-like executor (e.g. a Dask
+        client wrapper); default a process pool when ``workers > 1``.
+    """
+    say = progress or (lambda line: print(line, file=sys.stderr, flush=True))
+    start = time.perf_counter()
+    library = Library(config.out, create=True, name=Path(config.out).name)
+    tasks = plan_tasks(config)
+    existing = library.ids()
+    todo = [t for t in tasks if not set(t.model_ids) <= existing]
+    planned = sum(len(t.model_ids) for t in tasks)
+    skipped = planned - sum(len(t.model_ids) for t in todo)
+    if skipped:
+        say(f"resuming: {skipped} of {planned} models already in {config.out}")
+    _prefeaturize(todo, say)
+    summary = BuildSummary(str(config.out), planned, 0, skipped, len(tasks), 0.0)
+    done_models = 0
+    total_models = sum(len(t.model_ids) for t in todo)
+
+    def record(task: Task, items) -> None:
+        nonlocal done_models
+        library.add(items)
+        done_models += len(items)
+        elapsed = time.perf_counter() - start
+        rate = done_models / elapsed * 60
+        left = (total_models - done_models) / max(rate, 1e-9)
+        r2 = ", ".join(f"{c['metrics']['test']['r2']:.2f}" for _, c in items)
+        say(f"[{done_models}/{total_models} models] {task.source_name} stack {task.stack}: "
+            f"test R2 {r2}; {rate:.1f} models/min, ~{left:.1f} min left")
+
+    try:
+        if config.workers > 1 or executor_factory is not None:
+            _run_parallel(todo, config, record, summary, cancel, executor_factory, say)
+        else:
+            for task in todo:
+                if cancel is not None and cancel():
+                    raise CancelledError(f"build cancelled; {done_models} new models kept")
+                try:
+                    record(task, run_task(task, cancel))
+                except (InputError, ValueError, RuntimeError) as exc:
+                    if isinstance(exc, CancelledError):
+                        raise
+                    summary.failures[f"{task.source_name}/{task.stack}"] = str(exc)
+                    say(f"failed {task.source_name} stack {task.stack}: {exc}")
+    finally:
+        summary.trained_models = done_models
+        summary.seconds = round(time.perf_counter() - start, 1)
+        library.close()
+    return summary
+
+
+def _prefeaturize(tasks: Iterable[Task], say) -> None:
+    """Featurize each (source, descriptor) once, in the parent, so workers only read."""
+    seen = set()
+    for task in tasks:
+        for desc in dict.fromkeys(task.descriptors):
+            key = (task.source_name, desc, task.max_rows, task.seed)
+            if key in seen:
+                continue
+            seen.add(key)
+            source = load_source(task.source)
+            split = sample_and_split(len(source.table), task.max_rows, task.seed)
+            rows = np.concatenate(list(split.values()))
+            structures = source.table["structure"].to_numpy()[rows].tolist()
+            t0 = time.perf_counter()
+            featurize_cached(make_featurizer(desc[0], dict(desc[1])), structures)
+            if time.perf_counter() - t0 > 2:
+                say(f"featurized {task.source_name} with {desc[0]} in {time.perf_counter() - t0:.0f} s")
+
+
+def _run_parallel(todo, config, record, summary, cancel, executor_factory, say) -> None:
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    workers = max(1, config.workers)
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    if executor_factory is not None:
+        executor = executor_factory(workers)
+    else:
+        import multiprocessing
+
+        executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                       initializer=_worker_init, initargs=(threads,))
+    pending = {}
+    queue = list(todo)
+    try:
+        while queue or pending:
+            while queue and len(pending) < workers * 2:
+                task = queue.pop(0)
+                task = Task(**{**asdict(task), "threads": threads})
+                pending[executor.submit(run_task, task)] = task
+            finished, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+            for fut in finished:
+                task = pending.pop(fut)
+                try:
+                    record(task, fut.result())
+                except (InputError, ValueError, RuntimeError) as exc:
+                    summary.failures[f"{task.source_name}/{task.stack}"] = str(exc)
+                    say(f"failed {task.source_name} stack {task.stack}: {exc}")
+            if cancel is not None and cancel():
+                for fut in pending:
+                    fut.cancel()
+                raise CancelledError("build cancelled; finished models kept")
+    finally:
+        executor.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,1 @@
+"""Shotgun transfer: rank every library model on a small target by cross-validation."""

@@ -1,0 +1,139 @@
+"""Which library models are candidates for a target, and the target's descriptors.
+
+Models transfer across domains when their featurizer reads the target's structures:
+molecule and polymer models share the molecule featurizers (a repeat unit is read
+through :mod:`core.features.polymer`), so molecule models screen polymer targets and
+polymer models screen molecules; inorganic composition models apply only to
+inorganic targets.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from core.domains import Domain
+from core.errors import InputError
+from core.features import FEATURIZERS, from_spec
+from core.features.base import Featurizer
+from core.library import Library
+from core.pretrain.stacked import NetArrays
+
+#: Which model domains can be screened on a target of each domain (the UI shows this).
+CROSSES = {
+    Domain.MOLECULE: (Domain.MOLECULE, Domain.POLYMER),
+    Domain.POLYMER: (Domain.POLYMER, Domain.MOLECULE),
+    Domain.INORGANIC: (Domain.INORGANIC,),
+}
+
+
+def descriptor_key(name: str, params: dict) -> str:
+    """Stable key of a featurizer setting, e.g. ``morgan{"n_bits": 2048, ...}``."""
+    return f"{name}{json.dumps(params, sort_keys=True)}"
+
+
+def featurizer_from_key(key: str) -> Featurizer:
+    """Inverse of :func:`descriptor_key`."""
+    name, params = key.split("{", 1)
+    return from_spec({"name": name, "params": json.loads("{" + params)})
+
+
+@dataclass
+class CandidatePool:
+    """Candidate nets grouped by descriptor, with their catalog rows."""
+
+    nets: dict[str, dict[str, NetArrays]]  # descriptor key -> model id -> net
+    featurizers: dict[str, Featurizer]  # descriptor key -> featurizer
+    catalog: pd.DataFrame  # one row per candidate model (id, library, source, property, ...)
+    skipped: dict[str, str] = field(default_factory=dict)  # model id -> reason
+
+    def label(self, key: str) -> str:
+        """Short readable name of a descriptor key: the featurizer name, plus its settings
+        when two settings of one featurizer are in the pool."""
+        name = key.split("{")[0]
+        same = [k for k in self.featurizers if k.split("{")[0] == name]
+        return name if len(same) == 1 else self.featurizers[key].label()
+
+    @property
+    def n_models(self) -> int:
+        return int(sum(len(v) for v in self.nets.values()))
+
+    def descriptor_of(self, model_id: str) -> str:
+        for key, nets in self.nets.items():
+            if model_id in nets:
+                return key
+        raise KeyError(model_id)
+
+    def net(self, model_id: str) -> NetArrays:
+        return self.nets[self.descriptor_of(model_id)][model_id]
+
+
+def select_models(libraries: list[Library], target_domain: Domain, *, search: str | None = None,
+                  sources: tuple[str, ...] | None = None, model_ids: tuple[str, ...] | None = None,
+                  model_domains: tuple[str, ...] | None = None, cross_domain: bool = True) -> pd.DataFrame:
+    """Catalog rows of the models that may be screened on a target of ``target_domain``."""
+    allowed = CROSSES[target_domain] if cross_domain else (target_domain,)
+    if model_domains:
+        wanted = {Domain.parse(d) for d in model_domains}
+        bad = wanted - set(CROSSES[target_domain])
+        if bad:
+            names = ", ".join(sorted(d.value for d in bad))
+            raise InputError(f"{names} models cannot be applied to {target_domain.value} structures: their "
+                             f"descriptors do not read them")
+        allowed = tuple(d for d in allowed if d in wanted) or tuple(wanted)
+    frames = []
+    for lib in libraries:
+        rows = lib.models(domain=[d.value for d in allowed], search=search, source=list(sources) if sources else None,
+                          ids=list(model_ids) if model_ids is not None else None,
+                          columns=["id", "domain", "source", "property", "unit", "descriptor", "descriptor_params",
+                                   "depth", "width_max", "n_inputs", "test_r2", "test_mae", "n_train", "estimate"])
+        rows.insert(1, "library", str(lib.path))
+        frames.append(rows)
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if model_ids is not None:
+        missing = sorted(set(model_ids) - set(frame["id"]))
+        if missing:
+            raise InputError(f"models not found or not applicable to {target_domain.value} targets: "
+                             f"{', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''}")
+    frame = frame.drop_duplicates("id", keep="first").reset_index(drop=True)
+    if frame.empty:
+        what = f" matching {search!r}" if search else ""
+        domains = " or ".join(d.value for d in allowed)
+        raise InputError(f"no library model{what} applies to {target_domain.value} targets (needs {domains} models)")
+    return frame
+
+
+def load_pool(libraries: list[Library], frame: pd.DataFrame) -> CandidatePool:
+    """Load the selected nets (skipping corrupt files, with reasons) grouped by descriptor."""
+    by_path = {str(lib.path): lib for lib in libraries}
+    nets: dict[str, dict[str, NetArrays]] = {}
+    featurizers: dict[str, Featurizer] = {}
+    skipped: dict[str, str] = {}
+    keep = []
+    for path, group in frame.groupby("library", sort=False):
+        loaded, errors = by_path[path].load_many(group["id"].tolist())
+        skipped.update(errors)
+        for _, row in group.iterrows():
+            if row["id"] not in loaded:
+                continue
+            params = json.loads(row["descriptor_params"])
+            key = descriptor_key(row["descriptor"], params)
+            if key not in featurizers:
+                if row["descriptor"] not in FEATURIZERS:
+                    skipped[row["id"]] = f"unknown descriptor {row['descriptor']}"
+                    continue
+                featurizers[key] = from_spec({"name": row["descriptor"], "params": params})
+            nets.setdefault(key, {})[row["id"]] = loaded[row["id"]]
+            keep.append(row["id"])
+    catalog = frame[frame["id"].isin(keep)].reset_index(drop=True)
+    if catalog.empty:
+        raise InputError("none of the selected models could be loaded: " + "; ".join(list(skipped.values())[:3]))
+    return CandidatePool(nets, featurizers, catalog, skipped)
+
+
+def featurize_target(pool: CandidatePool, structures: list[str]) -> dict[str, np.ndarray]:
+    """Descriptor matrix of the target for every descriptor in the pool (one pass each)."""
+    return {key: f.transform(structures).astype(np.float32) for key, f in pool.featurizers.items()}

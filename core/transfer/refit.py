@@ -1,0 +1,83 @@
+"""Estimators that reproduce stage-1 candidates, for refitting and prediction.
+
+:class:`LinearFeatureRidge` is the scikit-learn twin of a stage-1 candidate: the same
+features (frozen, raw, or both with unit-trace block scaling), standardised on the
+training rows, and ridge with the same relative penalty.  Refitted on the rows a stage-1
+score was computed on, it reproduces that score's model exactly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.linear_model import Ridge
+
+from core.pretrain.stacked import NetArrays
+from core.transfer.frozen import FrozenFeatures
+
+KINDS = ("frozen", "frozen+raw", "raw")
+
+
+class LinearFeatureRidge(RegressorMixin, BaseEstimator):
+    """Ridge on frozen and/or raw descriptor features with a relative penalty.
+
+    Parameters
+    ----------
+    net : NetArrays or None
+        Pretrained net for frozen features (None for ``kind="raw"``).
+    kind : {"frozen", "frozen+raw", "raw"}
+    layers : int
+        Last hidden layers used as frozen features.
+    penalty : float
+        Penalty relative to the mean eigenvalue of the centred Gram matrix.
+    """
+
+    def __init__(self, net: NetArrays | None = None, kind: str = "frozen", layers: int = 1, penalty: float = 1.0):
+        self.net = net
+        self.kind = kind
+        self.layers = layers
+        self.penalty = penalty
+
+    def _blocks(self, X) -> list[np.ndarray]:
+        blocks = []
+        if self.kind in ("frozen", "frozen+raw"):
+            blocks.append(self.frozen_.transform(X))
+        if self.kind in ("raw", "frozen+raw"):
+            blocks.append(np.asarray(X, dtype=np.float64))
+        return blocks
+
+    def _scaled(self, X) -> np.ndarray:
+        parts = []
+        for block, mean, std, weight in zip(self._blocks(X), self.means_, self.stds_, self.weights_):
+            safe = np.where(std > 0, std, 1.0)
+            parts.append(np.where(std > 0, (block - mean) / safe, 0.0) * weight)
+        return np.hstack(parts)
+
+    def fit(self, X, y):
+        if self.kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}")
+        if self.kind != "raw":
+            self.frozen_ = FrozenFeatures(self.net, self.layers).fit(X)
+        blocks = self._blocks(X)
+        n = len(y)
+        self.means_ = [b.mean(axis=0) for b in blocks]
+        self.stds_ = [b.std(axis=0) for b in blocks]
+        self.weights_ = [1.0] * len(blocks)
+        if len(blocks) > 1:  # each block to unit trace of its centred Gram matrix
+            self.weights_ = []
+            for b, mean, std in zip(blocks, self.means_, self.stds_):
+                z = np.where(std > 0, (b - mean) / np.where(std > 0, std, 1.0), 0.0)
+                trace = float((z**2).sum())
+                self.weights_.append(1.0 / np.sqrt(trace) if trace > 0 else 0.0)
+        Z = self._scaled(X)
+        Zc = Z - Z.mean(axis=0)
+        scale = float((Zc**2).sum()) / n or 1.0
+        self.ridge_ = Ridge(alpha=self.penalty * scale).fit(Z, y)
+        return self
+
+    def predict(self, X) -> np.ndarray:
+        return self.ridge_.predict(self._scaled(X))
+
+    def transform_features(self, X) -> np.ndarray:
+        """The scaled feature space the ridge sees (for applicability-domain distances)."""
+        return self._scaled(X)

@@ -1,0 +1,56 @@
+import numpy as np
+import pytest
+
+from core.errors import InputError
+from core.features import make_featurizer
+from core.features.composition import CompositionDescriptors
+from core.features.elements import element_table
+
+
+def _col(featurizer, X, name):
+    return X[:, list(featurizer.get_feature_names_out()).index(name)]
+
+
+def test_table_is_xenonpy_58_features_for_94_elements():
+    table = element_table()
+    assert table.shape == (94, 58)
+    assert table.index[0] == "H" and table.index[-1] == "Pu"
+    assert not table.isna().any().any()
+
+
+def test_known_values_for_fe2o3():
+    f = CompositionDescriptors().fit()
+    X = f.transform(["Fe2O3"])
+    assert X.shape == (1, 290)
+    assert _col(f, X, "ave:atomic_number")[0] == pytest.approx(15.2)
+    assert _col(f, X, "sum:atomic_number")[0] == pytest.approx(76.0)
+    assert _col(f, X, "var:atomic_number")[0] == pytest.approx(0.4 * 10.8**2 + 0.6 * 7.2**2)
+    assert _col(f, X, "max:atomic_number")[0] == 26 and _col(f, X, "min:atomic_number")[0] == 8
+
+
+def test_full_stats_add_geometric_and_harmonic_means():
+    f = CompositionDescriptors(stats="full").fit()
+    X = f.transform(["Fe2O3"])
+    assert X.shape == (1, 406)
+    assert _col(f, X, "gmean:atomic_number")[0] == pytest.approx(26**0.4 * 8**0.6)
+    assert _col(f, X, "hmean:atomic_number")[0] == pytest.approx(1 / (0.4 / 26 + 0.6 / 8))
+
+
+def test_order_and_scaling_invariance_of_intensive_stats():
+    f = CompositionDescriptors().fit()
+    a, b = f.transform(["Fe2O3", "O6Fe4"])
+    names = list(f.get_feature_names_out())
+    ave = [i for i, n in enumerate(names) if n.startswith("ave:")]
+    assert np.allclose(a[ave], b[ave])
+    s = names.index("sum:atomic_number")
+    assert b[s] == pytest.approx(2 * a[s])
+
+
+def test_errors_name_the_row():
+    f = CompositionDescriptors().fit()
+    with pytest.raises(InputError, match="row 2: 'Am2O3' has no elemental features for Am"):
+        f.transform(["NaCl", "Am2O3"])
+    with pytest.raises(InputError, match="row 1: 'Xx' unknown element Xx"):
+        f.transform(["Xx"])
+    with pytest.raises(InputError, match="stats must be"):
+        make_featurizer("composition", {"stats": "fancy"})

@@ -1,0 +1,131 @@
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from core.domains import Domain
+from core.errors import InputError
+from core.tables import read_table
+from core.validation import detect, validate
+
+from tests.test_tables import CIF, _zip
+
+
+def _table(text: str) -> pd.DataFrame:
+    return read_table(text.encode(), "t.csv")
+
+
+def test_detects_molecules_and_first_numeric_target_skipping_ids():
+    det = detect(_table("id,smiles,logS,name\n1,CCO,-0.5,ethanol\n2,c1ccccc1,-1.6,benzene\n"))
+    assert (det.structure, det.domain, det.targets) == ("smiles", Domain.MOLECULE, ["logS"])
+
+
+def test_detects_polymers_formulas_and_cif():
+    assert detect(_table("ru,Tg\n*CC(*)c1ccccc1,373\n*CC*,195\n")).domain is Domain.POLYMER
+    assert detect(_table("material,gap\nFe2O3,2.1\nNaCl,8.5\nGaAs,1.4\n")).domain is Domain.INORGANIC
+    zipped = read_table(_zip({"NaCl.cif": CIF, "t.csv": "f,y\nNaCl,1\n"}), "z.zip")
+    det = detect(zipped)
+    assert det.cif and det.domain is Domain.INORGANIC and det.targets == ["y"]
+
+
+def test_formula_column_name_breaks_smiles_tie():
+    # "CO" and "CCO" are both valid SMILES and valid formulas: the header decides
+    assert detect(_table("formula,y\nCO,1\nCCO,2\n")).domain is Domain.INORGANIC
+    assert detect(_table("smiles,y\nCO,1\nCCO,2\n")).domain is Domain.MOLECULE
+
+
+def test_overrides_and_their_errors():
+    table = _table("a,b,c\nCCO,1,2\nCCC,3,4\n")
+    det = detect(table, structure="a", targets=["c"], domain="polymer")
+    assert det.targets == ["c"] and det.domain is Domain.POLYMER
+    with pytest.raises(InputError, match="no column 'zz'; the table has: a, b, c"):
+        detect(table, structure="zz")
+    with pytest.raises(InputError, match="no column 'q'"):
+        detect(table, targets="q")
+
+
+def test_no_structures_and_no_target():
+    with pytest.raises(InputError, match="no structures found"):
+        detect(_table("x,y\n1,2\n3,4\n"))
+    with pytest.raises(InputError, match="no numeric target column"):
+        detect(_table("smiles,name\nCCO,ethanol\n"))
+
+
+def test_row_report_names_line_value_and_reason():
+    text = "smiles,y\nCCO,1\nC1CC,2\nCCN,abc\nCCC,\n"
+    report = validate(_table(text))
+    messages = [i.message() for i in report.issues]
+    assert messages == [
+        "line 3, smiles = 'C1CC': not a valid SMILES (RDKit could not parse it)",
+        "line 4, y = 'abc': target is not a number",
+        "line 5, y = '': target is missing",
+    ]
+    assert report.valid["structure"].tolist() == ["CCO"]
+    assert report.n_rows == 4 and report.n_valid == 1
+    assert list(report.issues_frame().columns) == ["line", "column", "value", "reason"]
+
+
+def test_polymer_and_formula_errors():
+    report = validate(_table("ru,y\n*CC*,1\nCC*,2\n*C(*)C*,3\n"), structure="ru", domain="polymer")
+    assert [i.reason for i in report.issues] == [
+        "a polymer repeat unit needs exactly two * ends, found 1",
+        "a polymer repeat unit needs exactly two * ends, found 3",
+    ]
+    report = validate(_table("formula,y\nFe2O3,1\nQq2,2\nNa Cl!,3\nNaCl,4\n"), structure="formula")
+    assert "unknown element Qq" in report.issues[0].reason
+    assert "not a chemical formula" in report.issues[1].reason
+
+
+def test_duplicates_report_average_first():
+    text = "smiles,y\nOCC,1\nCCO,3\nCCC,5\n"
+    report = validate(_table(text))
+    assert report.duplicate_groups == [[2, 3]] and report.n_valid == 3
+    averaged = validate(_table(text), duplicates="average")
+    assert averaged.n_valid == 2
+    assert averaged.valid.set_index("structure").loc["OCC", "y"] == pytest.approx(2.0)
+    first = validate(_table(text), duplicates="first")
+    assert first.valid["y"].tolist() == [1.0, 5.0]
+
+
+def test_formula_duplicates_use_reduced_formula():
+    report = validate(_table("formula,y\nFe2O3,1\nFe4O6,2\n"))
+    assert report.duplicate_groups == [[2, 3]]
+
+
+def test_cif_rows_become_formulas():
+    table = read_table(_zip({"NaCl.cif": CIF, "bad.cif": "data_x\n_cell_length_a 1\n", "t.csv": "f,y\nNaCl,1\nbad,2\n"}),
+                       "z.zip")
+    report = validate(table)
+    assert report.valid["structure"].tolist() == ["NaCl"]
+    assert "cif" in report.valid.columns
+    assert report.issues and report.issues[0].column == "cif"
+
+
+def test_cif_file_names_resolve_against_base_dir(tmp_path):
+    (tmp_path / "a.cif").write_text(CIF)
+    table = _table("file,y\na.cif,1\nmissing.cif,2\n")
+    report = validate(table, base_dir=tmp_path)
+    assert report.valid["structure"].tolist() == ["NaCl"]
+    assert report.issues[0].reason == "CIF file missing.cif not found"
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=600))
+def test_random_bytes_never_crash(data):
+    try:
+        table = read_table(data, "fuzz.csv")
+        validate(table)
+    except InputError:
+        pass
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.text(max_size=30), min_size=1, max_size=8), st.lists(st.text(max_size=8), min_size=1, max_size=8))
+def test_random_strings_never_crash(structures, targets):
+    n = min(len(structures), len(targets))
+    table = pd.DataFrame({"s": structures[:n], "y": targets[:n]})
+    for domain in (None, "molecule", "polymer", "inorganic"):
+        try:
+            validate(table, domain=domain)
+        except InputError:
+            pass
