@@ -27,8 +27,8 @@ from core.compute.device import device_label, resolve_device  # noqa: E402
 from core.datasets import load  # noqa: E402
 from core.features import make_featurizer  # noqa: E402
 from core.features.store import featurize_cached  # noqa: E402
-from core.pretrain.architecture import sample_architecture, sample_subset  # noqa: E402
-from core.pretrain.stacked import ACT_FUNCS, StackedMLP, train_stack  # noqa: E402
+from core.pretrain.architecture import sample_stack, sample_subset  # noqa: E402
+from core.pretrain.stacked import ACT_FUNCS, SparseRows, StackedMLP, train_stack  # noqa: E402
 
 
 class _Act(torch.nn.Module):
@@ -71,18 +71,18 @@ def one_at_a_time(X, y, subsets, archs, epochs, batch, device, seed) -> float:
     return time.perf_counter() - start
 
 
-def batched(X, y, subsets, archs, epochs, batch, device, seed) -> float:
+def batched(X, y, subsets, archs, epochs, batch, device, seed, sparse) -> float:
     start = time.perf_counter()
-    k = X.shape[1]
     stack = StackedMLP(subsets, [a.hidden for a in archs], [a.activation for a in archs],
                        [a.dropout for a in archs], [np.zeros(len(s)) for s in subsets],
-                       [np.ones(len(s)) for s in subsets], seed=seed).to(device)
+                       [np.ones(len(s)) for s in subsets], seed=seed,
+                       sparse_columns=X.shape[1] if sparse else None).to(device)
     yy = y[None, :].expand(len(subsets), -1)
-    train_stack(stack, X, yy, X[:256], yy[:, :256], [a.lr for a in archs], max_epochs=epochs,
+    train_X = SparseRows(X.cpu().numpy(), device) if sparse else X
+    train_stack(stack, train_X, yy, X[:256], yy[:, :256], [a.lr for a in archs], max_epochs=epochs,
                 batch_size=batch, patience=epochs + 1, seed=seed)
     if device.type == "cuda":
         torch.cuda.synchronize()
-    del k
     return time.perf_counter() - start
 
 
@@ -93,7 +93,7 @@ def main(argv=None) -> int:
     parser.add_argument("--models", type=int, default=32)
     parser.add_argument("--rows", type=int, default=4000)
     parser.add_argument("--epochs", type=int, default=4)
-    parser.add_argument("--batch", type=int, default=256)
+    parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--depth", type=int, default=3)
     parser.add_argument("--device", default="auto")
     parser.add_argument("--seed", type=int, default=0)
@@ -103,17 +103,21 @@ def main(argv=None) -> int:
     table = load(args.source).sample(args.rows, random_state=args.seed)
     X_np = featurize_cached(make_featurizer(args.descriptor), table["structure"].tolist())
     usable = np.flatnonzero(X_np.std(axis=0) > 0)
-    X_np = (X_np - X_np.mean(axis=0)) / np.where(X_np.std(axis=0) > 0, X_np.std(axis=0), 1.0)
+    sparse = args.descriptor == "morgan"  # counts are scaled, not centred, and stay sparse (as the builder does)
+    centre = 0.0 if sparse else X_np.mean(axis=0)
+    X_np = (X_np - centre) / np.where(X_np.std(axis=0) > 0, X_np.std(axis=0), 1.0)
     y_np = table["target"].to_numpy()
     y_np = (y_np - y_np.mean()) / y_np.std()
     X = torch.from_numpy(X_np.astype(np.float32)).to(device)
     y = torch.from_numpy(y_np.astype(np.float32)).to(device)
     rng = np.random.default_rng(args.seed)
     subsets = [sample_subset(rng, args.descriptor, usable) for _ in range(args.models)]
-    archs = [sample_architecture(rng, len(s), depth=args.depth) for s in subsets]
+    archs = sample_stack(rng, [len(s) for s in subsets], depth=args.depth)
+    order = sorted(range(args.models), key=lambda i: (archs[i].dropout > 0, archs[i].activation))  # as the builder
+    subsets, archs = [subsets[i] for i in order], [archs[i] for i in order]
 
-    batched(X[:512], y[:512], subsets[:2], archs[:2], 1, args.batch, device, args.seed)  # warm-up
-    t_batched = batched(X, y, subsets, archs, args.epochs, args.batch, device, args.seed)
+    batched(X[:512], y[:512], subsets[:2], archs[:2], 1, args.batch, device, args.seed, sparse)  # warm-up
+    t_batched = batched(X, y, subsets, archs, args.epochs, args.batch, device, args.seed, sparse)
     t_loop = one_at_a_time(X, y, subsets, archs, args.epochs, args.batch, device, args.seed)
     per_min = lambda t: args.models / t * 60  # noqa: E731
     result = {
@@ -121,6 +125,7 @@ def main(argv=None) -> int:
         "machine": {"device": device_label(device), "cpu_count": os.cpu_count(), "python": platform.python_version(),
                     "torch": torch.__version__},
         "setup": {"source": args.source, "descriptor": args.descriptor, "models": args.models, "rows": args.rows,
+                  "sparse_first_layer": sparse,
                   "epochs": args.epochs, "batch_size": args.batch, "depth": args.depth,
                   "mean_inputs": float(np.mean([len(s) for s in subsets])),
                   "mean_first_width": float(np.mean([a.hidden[0] for a in archs]))},

@@ -34,7 +34,7 @@ def csv_file(tmp_path):
     return write
 
 
-TINY_SOURCES = ("qm9_cv_per_mass", "chemicals_tb", "mp_gap", "steels_yield")
+TINY_SOURCES = ("qm9_cv_per_mass", "chemicals_tb", "mp_gap", "aflow_bulk_modulus")
 
 
 @pytest.fixture(scope="session")

@@ -79,19 +79,19 @@ def _table_options(p) -> None:
                    help="structure domain (default: auto)")
 
 
-def load_and_validate(args, duplicates: str = "report"):
-    """Read ``args.file`` and validate it with the table options."""
+def load_and_validate(path: Path, structure: str | None, targets: list[str] | None, domain: str = "auto",
+                      duplicates: str = "report"):
+    """Read a user table and validate it (domain "auto" detects)."""
     from core.tables import read_table
     from core.validation import validate
 
-    table = read_table(args.file)
-    domain = None if args.domain == "auto" else args.domain
-    return validate(table, structure=args.structure, targets=args.target, domain=domain,
-                    duplicates=duplicates, base_dir=Path(args.file).parent)
+    table = read_table(path)
+    return validate(table, structure=structure, targets=targets, domain=None if domain == "auto" else domain,
+                    duplicates=duplicates, base_dir=Path(path).parent)
 
 
 def _run_validate(args) -> int:
-    report = load_and_validate(args, args.duplicates)
+    report = load_and_validate(args.file, args.structure, args.target, args.domain, args.duplicates)
     if args.json:
         emit_json(report.to_dict())
         return 0

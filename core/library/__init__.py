@@ -88,6 +88,13 @@ class Library:
     def name(self) -> str:
         return str(self.manifest.get("name", self.path.name))
 
+    def update_manifest(self, values: dict) -> None:
+        """Merge ``values`` into library.json (e.g. how the library was built)."""
+        self.manifest.update(values)
+        tmp = self.path / f".{MANIFEST}.tmp"
+        tmp.write_text(json.dumps(self.manifest, indent=1, default=str))
+        os.replace(tmp, self.path / MANIFEST)
+
     def close(self) -> None:
         self._con.close()
 
@@ -164,7 +171,7 @@ class Library:
             rel = Path("models") / card["source"]["dataset"] / f"{card['id']}.safetensors"
             card = {**card, "file": rel.as_posix()}
             card["checksum"] = write_model(self.path / rel, net, card["id"], card)
-            cards.append(card)
+            cards.append((card, net.input_index))
         return catalog.insert(self._con, cards)
 
     def remove(self, model_ids: Iterable[str]) -> int:

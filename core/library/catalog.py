@@ -63,14 +63,14 @@ def connect(path: Path, create: bool = False) -> sqlite3.Connection:
     return con
 
 
-def row_from_card(card: dict) -> dict:
-    """Catalog row of a model card."""
+def row_from_card(card: dict, subset) -> dict:
+    """Catalog row of a model card and its descriptor column subset."""
     arch, desc, metrics = card["architecture"], card["descriptor"], card["metrics"]
     return {
         "id": card["id"], "domain": card["domain"], "source": card["source"]["dataset"],
         "property": card["source"]["property"], "unit": card["source"]["unit"],
         "descriptor": desc["name"], "descriptor_params": json.dumps(desc["params"], sort_keys=True),
-        "n_inputs": desc["n_inputs"], "column_subset": json.dumps(desc["subset"]),
+        "n_inputs": desc["n_inputs"], "column_subset": json.dumps([int(i) for i in subset]),
         "architecture": json.dumps(arch, sort_keys=True), "depth": len(arch["hidden"]),
         "width_max": max(arch["hidden"]), "activation": arch["activation"], "dropout": arch["dropout"],
         "n_parameters": arch["n_parameters"],
@@ -85,9 +85,9 @@ def row_from_card(card: dict) -> dict:
     }
 
 
-def insert(con: sqlite3.Connection, cards: Iterable[dict]) -> int:
-    """Insert or replace models in one transaction; returns how many."""
-    rows = [row_from_card(c) for c in cards]
+def insert(con: sqlite3.Connection, cards: Iterable[tuple[dict, object]]) -> int:
+    """Insert or replace (card, column subset) pairs in one transaction; returns how many."""
+    rows = [row_from_card(c, subset) for c, subset in cards]
     if not rows:
         return 0
     cols = list(COLUMNS)

@@ -1,11 +1,14 @@
 """Random architectures and descriptor subsets, as in XenonPy's shotgun library.
 
-Each model draws 2 to 5 hidden layers whose widths are ``sorted(uniform(0.1, 0.6) x
-n_inputs)`` in decreasing order (at least 8 units), an activation, a dropout rate and a
-learning rate, and a random subset of its descriptor's columns: 150 to 400 of the
+Each model draws a random subset of its descriptor's columns: 150 to 400 of the
 fingerprint bits for Morgan counts (XenonPy's organic models used 150-400 random bits),
-half to all of the columns for the smaller descriptors.  Subsets are drawn from the
-columns that vary in the source data; constant columns carry nothing to learn.
+half to all of the columns for the smaller descriptors, from the columns that vary in
+the source data (constant columns carry nothing to learn).  Each model also draws its
+activation, dropout rate and learning rate.  The hidden layers, 2 to 5 of decreasing
+width ``sorted(uniform(0.1, 0.6) x n_inputs)`` (at least 8 units), are drawn once per
+*stack* of models trained together (:func:`sample_stack`), with ``n_inputs`` the
+stack's mean subset size: nets of one stack then need no padding beyond their first
+layer, which keeps batched training efficient; depths and widths vary between stacks.
 """
 
 from __future__ import annotations
@@ -73,3 +76,13 @@ def sample_architecture(rng: np.random.Generator, n_inputs: int, depth: int | No
         dropout=float(rng.choice(DROPOUTS)),
         lr=float(10 ** rng.uniform(np.log10(3e-4), np.log10(3e-3))),
     )
+
+
+def sample_stack(rng: np.random.Generator, subset_sizes: list[int], depth: int | None = None) -> list[Architecture]:
+    """Architectures of one stack: shared depth and widths, per-model activation, dropout, lr."""
+    shared = sample_architecture(rng, int(round(float(np.mean(subset_sizes)))), depth)
+    out = []
+    for _ in subset_sizes:
+        own = sample_architecture(rng, 8, shared.depth)
+        out.append(Architecture(shared.hidden, own.activation, own.dropout, own.lr))
+    return out

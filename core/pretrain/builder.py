@@ -31,10 +31,10 @@ from core.features.store import featurize_cached
 from core.library import Library, now
 from core.library.model import n_parameters, round_weights
 from core.metrics import regression_metrics
-from core.pretrain.architecture import sample_architecture, sample_subset
+from core.pretrain.architecture import sample_stack, sample_subset
 from core.pretrain.presets import PRESETS, DescriptorPlan, Preset
 from core.pretrain.sources import SourceData, load_source, sample_and_split
-from core.pretrain.stacked import NetArrays, StackedMLP, train_stack
+from core.pretrain.stacked import NetArrays, SparseRows, StackedMLP, train_stack
 
 
 @dataclass(frozen=True)
@@ -103,13 +103,14 @@ def plan_tasks(config: BuildConfig) -> list[Task]:
 
     preset: Preset = PRESETS[config.preset]
     refs: list[tuple[dict, str, Domain]] = []
+    domains = [Domain.parse(d) for d in config.domains] if config.domains else list(Domain)
     if config.sources:
         names = list(config.sources)
     elif config.user_sources:
         names = []
     else:
-        domains = [Domain.parse(d) for d in config.domains] if config.domains else list(Domain)
-        names = [s.name for d in domains for s in datasets.list_datasets(domain=d, role="source")]
+        names = [s.name for d in domains for s in datasets.list_datasets(domain=d, role="source")
+                 if preset.sources is None or s.name in preset.sources]
     for name in names:
         spec = datasets.get(name)
         refs.append(({"dataset": name}, name, spec.domain))
@@ -157,35 +158,43 @@ def run_task(task: Task, cancel: Callable[[], bool] | None = None) -> list[tuple
     parts = {"train": slice(0, n_tr), "val": slice(n_tr, n_tr + n_va), "test": slice(n_tr + n_va, len(used))}
     mean = X[parts["train"]].mean(axis=0)
     std = X[parts["train"]].std(axis=0)
+    for desc in featurizers:  # counts are scaled, not centred: they stay sparse
+        if desc[0] == "morgan":
+            width = blocks[list(featurizers).index(desc)].shape[1]
+            mean[offsets[desc]: offsets[desc] + width] = 0.0
     rng = np.random.default_rng([task.seed, zlib.crc32(task.source_name.encode()), task.stack])
-    depth = int(rng.choice((2, 3, 4, 5)))
-    subsets, archs = [], []
+    subsets = []
     for desc in task.descriptors:
         width = blocks[list(featurizers).index(desc)].shape[1]
         cols = np.arange(offsets[desc], offsets[desc] + width)
         usable = cols[std[cols] > 0]
         if len(usable) == 0:
             raise InputError(f"{task.source_name}: every {desc[0]} column is constant in the training rows")
-        subset = sample_subset(rng, desc[0], usable, task.morgan_range)
-        subsets.append(subset)
-        archs.append(sample_architecture(rng, len(subset), depth=depth))
+        subsets.append(sample_subset(rng, desc[0], usable, task.morgan_range))
+    archs = sample_stack(rng, [len(s) for s in subsets])
+    # nets without dropout first, then by activation: the stack activates each run in one pass
+    order = sorted(range(len(subsets)), key=lambda i: (archs[i].dropout > 0, archs[i].activation))
     scale = np.where(std > 0, std, 1.0)
-    stack = StackedMLP(subsets, [a.hidden for a in archs], [a.activation for a in archs],
-                       [a.dropout for a in archs], [mean[s] for s in subsets], [scale[s] for s in subsets],
-                       seed=int(rng.integers(1 << 31))).to(device)
+    sparse = all(d[0] == "morgan" for d in task.descriptors) and float((X != 0).mean()) < 0.2
+    stack = StackedMLP([subsets[i] for i in order], [archs[i].hidden for i in order],
+                       [archs[i].activation for i in order], [archs[i].dropout for i in order],
+                       [mean[subsets[i]] for i in order], [scale[subsets[i]] for i in order],
+                       seed=int(rng.integers(1 << 31)), sparse_columns=X.shape[1] if sparse else None).to(device)
     y_tr = y_all[parts["train"]]
     y_mean, y_scale = float(y_tr.mean()), float(y_tr.std() or 1.0)
     y_std = torch.tensor(((y_all - y_mean) / y_scale).astype(np.float32), device=device)
     Xt = torch.from_numpy(X).to(device)
     M = len(subsets)
+    train_X = SparseRows(X[parts["train"]], device) if sparse else Xt[parts["train"]]
     result = train_stack(
-        stack, Xt[parts["train"]], y_std[parts["train"]].expand(M, -1), Xt[parts["val"]],
-        y_std[parts["val"]].expand(M, -1), [a.lr for a in archs], max_epochs=task.max_epochs,
+        stack, train_X, y_std[parts["train"]].expand(M, -1), Xt[parts["val"]],
+        y_std[parts["val"]].expand(M, -1), [archs[i].lr for i in order], max_epochs=task.max_epochs,
         batch_size=task.batch_size, patience=task.patience, weight_decay=task.weight_decay,
         seed=int(rng.integers(1 << 31)), cancel=cancel)
+    position = {model: slot for slot, model in enumerate(order)}
     nets = []
     for m, desc in enumerate(task.descriptors):
-        arrays = stack.export(m)
+        arrays = stack.export(position[m])
         depth_m = len(archs[m].hidden)
         net = NetArrays(arrays["input_index"] - offsets[desc], arrays["x_mean"], arrays["x_scale"],
                         [arrays[f"w{i}"] for i in range(depth_m)], [arrays[f"b{i}"] for i in range(depth_m)],
@@ -203,17 +212,19 @@ def run_task(task: Task, cancel: Callable[[], bool] | None = None) -> list[tuple
                            "label": featurizers[desc].label(),
                            "n_columns": int(blocks[list(featurizers).index(desc)].shape[1]),
                            "n_inputs": int(len(nets[m].input_index)),
-                           "subset": nets[m].input_index.astype(int).tolist()},
+                           "subset": "in the weights file (input_index) and the catalog (column_subset)"},
             "architecture": {**archs[m].to_dict(), "n_parameters": n_parameters(nets[m]),
                              "layers": "Linear -> activation -> dropout per hidden layer, Linear output"},
             "training": {"n_train": n_tr, "n_val": n_va, "n_test": len(used) - n_tr - n_va,
                          "split": "random 80/10/10 of the sampled rows", "max_rows": task.max_rows,
                          "seed": task.seed, "stack": task.stack, "stack_size": M,
-                         "epochs_run": int(result.epochs_run), "best_epoch": int(result.best_epoch[m]),
+                         "epochs_run": int(result.epochs_run), "best_epoch": int(result.best_epoch[position[m]]),
                          "max_epochs": task.max_epochs, "patience": task.patience, "batch_size": task.batch_size,
                          "optimizer": "Adam (per-net learning rate)", "weight_decay": task.weight_decay,
                          "loss": "MSE on standardised target", "early_stopping": "validation MAE",
                          "seconds": round(result.seconds / M, 3), "stack_seconds": round(result.seconds, 3),
+                         "input_scaling": ("divided by the training standard deviation, not centred (sparse counts)"
+                                           if desc[0] == "morgan" else "standardised on the training rows"),
                          "device": label, "weights": "float16"},
             "metrics": metrics[m],
         }
@@ -258,6 +269,10 @@ def build_library(config: BuildConfig, *, progress: Callable[[str], None] | None
     start = time.perf_counter()
     library = Library(config.out, create=True, name=Path(config.out).name)
     tasks = plan_tasks(config)
+    builds = list(library.manifest.get("builds", []))
+    builds.append({"preset": config.preset, "seed": config.seed, "started": now(), "project_version": __version__,
+                   "sources": sorted({t.source_name for t in tasks})})
+    library.update_manifest({"builds": builds})
     existing = library.ids()
     todo = [t for t in tasks if not set(t.model_ids) <= existing]
     planned = sum(len(t.model_ids) for t in tasks)

@@ -1,7 +1,9 @@
 """Build presets: which sources, descriptors, how many models, how much data and training.
 
 A source's models are trained in stacks (see :mod:`core.pretrain.stacked`); the models of
-one stack share their depth, which is drawn at random per stack, and may mix descriptors.
+one stack share their depth and hidden widths, drawn at random per stack, and may mix
+descriptors.  Morgan models are stacked on their own so that their sparse first layer
+can be used.
 """
 
 from __future__ import annotations
@@ -37,9 +39,10 @@ class Preset:
     max_rows: int
     max_epochs: int
     patience: int
-    batch_size: int = 256
+    batch_size: int = 64
     morgan_range: tuple[int, int] = (150, 400)
     weight_decay: float = 1e-5
+    sources: tuple[str, ...] | None = None  # None: every registered source
     extra: dict = field(default_factory=dict)
 
     def models_per_source(self, domain: Domain) -> int:
@@ -48,30 +51,52 @@ class Preset:
 
 PRESETS: Registry[Preset] = Registry("preset")
 
+#: The 55 sources of the shipped starter library (the full preset uses every source):
+#: chosen to cover each domain's kinds of property, with the intensive variants of the
+#: extensive ones, within the 40 MB the shipped library may take.
+STARTER_SOURCES = (
+    # molecules: QM9 (DFT) ...
+    "qm9_mu", "qm9_alpha", "qm9_alpha_per_atom", "qm9_alpha_per_volume", "qm9_homo", "qm9_lumo", "qm9_gap",
+    "qm9_r2", "qm9_zpve_per_atom", "qm9_u0_atom", "qm9_cv", "qm9_cv_per_mass", "qm9_cv_per_atom",
+    # ... and measured properties from chemicals
+    "chemicals_tm", "chemicals_tb", "chemicals_tc", "chemicals_pc", "chemicals_vc_per_mass", "chemicals_omega",
+    "chemicals_hf_gas_per_atom", "chemicals_s0_gas_per_mass", "chemicals_density", "chemicals_logp",
+    "chemicals_nd", "chemicals_hvap_per_mass", "chemicals_cp_liquid_per_mass",
+    # polymers: group-contribution estimates
+    "polymer_tg", "polymer_density", "polymer_molar_volume", "polymer_ced", "polymer_solubility_parameter",
+    "polymer_td_half", "polymer_bulk_modulus", "polymer_youngs_modulus", "polymer_shear_modulus",
+    "polymer_fracture_stress", "polymer_log_perm_o2",
+    # inorganic compounds
+    "oqmd_formation_enthalpy", "oqmd_bandgap", "oqmd_volume_per_atom", "mp_e_form", "mp_gap", "mp_e_hull",
+    "critexam_ed", "aflow_bulk_modulus", "aflow_shear_modulus", "aflow_debye_temperature",
+    "aflow_thermal_conductivity", "mp_log_bulk_modulus", "mp_refractive_index", "perovskite_e_form",
+    "transport_log_sigma_p", "transport_seebeck_p", "transport_log_pf_p", "transport_log_mass_p",
+)
+
 _MORGAN, _RDKIT, _MACCS = plan("morgan"), plan("rdkit2d"), plan("maccs")
 _COMP, _COMP_FULL = plan("composition"), plan("composition", stats="full")
-_ORGANIC_STARTER = [[_MORGAN, _MORGAN, _RDKIT, _MACCS], [_MORGAN, _MORGAN, _RDKIT, _MACCS]]
-_ORGANIC_FULL = [[_MORGAN] * 8 + [_RDKIT] * 4 + [_MACCS] * 4 for _ in range(4)]
+_ORGANIC_STARTER = [[_MORGAN] * 4, [_RDKIT, _RDKIT, _MACCS, _MACCS]]
+_ORGANIC_FULL = [[_MORGAN] * 32, [_RDKIT] * 16 + [_MACCS] * 16]
 
 PRESETS.add("starter", Preset(
     name="starter",
-    description="Shipped with the app: every source, 8 models per molecule/polymer source (Morgan, RDKit 2D, "
-                "MACCS), 6 per inorganic source, 6,000 rows per source.",
+    description="Shipped with the app: 55 sources, 8 models per molecule/polymer source (4 Morgan, 2 RDKit 2D, "
+                "2 MACCS), 7 per inorganic source, 6,000 rows per source.",
     stacks={Domain.MOLECULE: _ORGANIC_STARTER, Domain.POLYMER: _ORGANIC_STARTER,
-            Domain.INORGANIC: [[_COMP] * 3, [_COMP] * 3]},
-    max_rows=6000, max_epochs=60, patience=8,
+            Domain.INORGANIC: [[_COMP] * 4, [_COMP] * 3]},
+    max_rows=6000, max_epochs=60, patience=8, sources=STARTER_SOURCES,
 ))
 PRESETS.add("full", Preset(
     name="full",
-    description="A large library: 64 models per source (4 stacks of 16), up to 50,000 rows per source.",
+    description="A large library: 64 models per source (2 stacks of 32), up to 50,000 rows per source.",
     stacks={Domain.MOLECULE: _ORGANIC_FULL, Domain.POLYMER: _ORGANIC_FULL,
-            Domain.INORGANIC: [[_COMP] * 12 + [_COMP_FULL] * 4 for _ in range(4)]},
+            Domain.INORGANIC: [[_COMP] * 32, [_COMP_FULL] * 32]},
     max_rows=50_000, max_epochs=120, patience=12,
 ))
 PRESETS.add("tiny", Preset(
     name="tiny",
     description="For tests and demos: 2 models per source, 400 rows, a few epochs.",
-    stacks={Domain.MOLECULE: [[_MORGAN, _MACCS]], Domain.POLYMER: [[_MORGAN, _MACCS]],
+    stacks={Domain.MOLECULE: [[_MORGAN], [_MACCS]], Domain.POLYMER: [[_MORGAN], [_MACCS]],
             Domain.INORGANIC: [[_COMP, _COMP]]},
-    max_rows=400, max_epochs=6, patience=3, batch_size=128, morgan_range=(40, 80),
+    max_rows=400, max_epochs=6, patience=3, batch_size=64, morgan_range=(40, 80),
 ))

@@ -28,7 +28,7 @@ def test_catalog_rows_and_cards(tiny_library):
 
 def test_filters_and_free_text(tiny_library):
     with Library(tiny_library) as lib:
-        assert set(lib.models(domain="inorganic")["source"]) == {"mp_gap", "steels_yield"}
+        assert set(lib.models(domain="inorganic")["source"]) == {"mp_gap", "aflow_bulk_modulus"}
         assert set(lib.models(search="boiling")["source"]) == {"chemicals_tb"}
         assert set(lib.models(search="heat capacity")["source"]) == {"qm9_cv_per_mass"}
         assert set(lib.models(descriptor="maccs")["descriptor"]) == {"maccs"}

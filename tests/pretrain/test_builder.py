@@ -14,7 +14,7 @@ def test_plan_is_deterministic_and_covers_sources():
     per_source = {}
     for t in tasks:
         per_source[t.source_name] = per_source.get(t.source_name, 0) + len(t.model_ids)
-    assert set(per_source.values()) == {6}
+    assert set(per_source.values()) == {7}
 
 
 def test_full_preset_plans_at_least_5000_models():
@@ -23,19 +23,22 @@ def test_full_preset_plans_at_least_5000_models():
 
 
 def test_seed_changes_the_models(tmp_path):
-    a = build_library(BuildConfig(out=tmp_path / "a", preset="tiny", sources=("steels_yield",), seed=1),
+    a = build_library(BuildConfig(out=tmp_path / "a", preset="tiny", sources=("aflow_debye_temperature",), seed=1),
                       progress=lambda s: None)
-    b = build_library(BuildConfig(out=tmp_path / "b", preset="tiny", sources=("steels_yield",), seed=2),
+    b = build_library(BuildConfig(out=tmp_path / "b", preset="tiny", sources=("aflow_debye_temperature",), seed=2),
                       progress=lambda s: None)
     assert a.trained_models == b.trained_models == 2
     with Library(tmp_path / "a") as la, Library(tmp_path / "b") as lb:
-        ca = la.card(sorted(la.ids())[0])
-        cb = lb.card(sorted(lb.ids())[0])
-    assert ca["descriptor"]["subset"] != cb["descriptor"]["subset"]
+        sa = la.models(columns=["column_subset"])["column_subset"].tolist()
+        sb = lb.models(columns=["column_subset"])["column_subset"].tolist()
+        wa = la.load(sorted(la.ids())[0]).weights[0]
+        wb = lb.load(sorted(lb.ids())[0]).weights[0]
+    assert sa != sb
+    assert wa.shape != wb.shape or not (wa == wb).all()
 
 
 def test_interrupted_build_keeps_finished_models_and_resumes(tmp_path):
-    config = BuildConfig(out=tmp_path / "lib", preset="tiny", sources=("steels_yield", "mp_gap", "qm9_gap"))
+    config = BuildConfig(out=tmp_path / "lib", preset="tiny", sources=("aflow_debye_temperature", "mp_gap", "qm9_gap"))
     seen = []
 
     def cancel_after_first():

@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from core.pretrain.architecture import sample_architecture, sample_subset
-from core.pretrain.stacked import NetArrays, StackedMLP, train_stack
+from core.pretrain.stacked import NetArrays, SparseRows, StackedMLP, train_stack
 
 
 def _stack(n_models=3, seed=0, depth=3, act=None):
@@ -43,7 +43,7 @@ def test_padding_stays_zero_and_nets_do_not_interact():
         assert p.grad[1:].abs().sum() == 0
     train_stack(stack, X, y, X, y, [1e-2] * 3, max_epochs=5, batch_size=16, patience=5)
     for layer in range(stack.depth):
-        w = stack.weights[layer]
+        w = stack.layer_weight(layer)
         for m in range(3):
             out_size = stack.widths[layer + 1][m]
             in_size = stack.widths[layer][m]
@@ -71,3 +71,32 @@ def test_mixed_depth_is_refused():
     with pytest.raises(ValueError, match="same depth"):
         StackedMLP([np.arange(3), np.arange(3)], [(4, 2), (4, 3, 2)], ["relu", "relu"], [0, 0],
                    [np.zeros(3)] * 2, [np.ones(3)] * 2)
+
+
+def test_sparse_first_layer_equals_dense_and_trains():
+    rng = np.random.default_rng(3)
+    X = (rng.random((80, 60)) < 0.08) * rng.integers(1, 4, size=(80, 60)).astype(np.float32)
+    subsets = [np.sort(rng.choice(60, size=k, replace=False)) for k in (20, 35, 28)]
+    std = X.std(axis=0)
+    std = np.where(std > 0, std, 1.0)
+    args = (subsets, [(12, 6)] * 3, ["relu", "relu", "tanh"], [0.0] * 3, [np.zeros(len(s)) for s in subsets],
+            [std[s] for s in subsets])
+    sparse = StackedMLP(*args, seed=5, sparse_columns=60).eval()
+    dense = StackedMLP(*args, seed=5).eval()
+    rows = SparseRows(X)
+    idx = torch.arange(80)
+    assert torch.allclose(sparse.forward_sparse(rows.expand(sparse).batch(idx), 80), sparse(torch.from_numpy(X)),
+                          atol=1e-5)
+    assert torch.allclose(sparse(torch.from_numpy(X)), dense(torch.from_numpy(X)), atol=1e-5)
+    y = torch.from_numpy(X[:, :10].sum(axis=1)).float()
+    y = ((y - y.mean()) / y.std()).expand(3, -1).contiguous()
+    train_stack(sparse, rows, y, torch.from_numpy(X), y, [1e-2] * 3, max_epochs=30, batch_size=16, patience=30)
+    exported = sparse.export(1)
+    assert exported["w0"].shape == (35, 12)
+    alone = StackedMLP.from_arrays([_arrays_from(exported, "relu")])
+    assert torch.allclose(alone(torch.from_numpy(X))[0], sparse.eval()(torch.from_numpy(X))[1], atol=1e-5)
+
+
+def _arrays_from(a, act):
+    return NetArrays(a["input_index"], a["x_mean"], a["x_scale"], [a["w0"], a["w1"]], [a["b0"], a["b1"]],
+                     a["out_w"], float(a["out_b"]), 0.0, 1.0, act)

@@ -1,0 +1,277 @@
+"""Transfer commands: ``screen``, ``predict``, ``transferability``, ``runs``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+
+
+from core.cli.output import Progress, emit_json, log, print_table
+from core.errors import InputError
+
+RANK_COLUMNS = ["rank", "candidate", "property", "strategy", "cv_mae", "cv_mae_std", "rmse", "r2", "improvement_pct"]
+
+
+def register(sub) -> None:
+    """Add the transfer commands."""
+    _screen(sub)
+    _predict(sub)
+    _transferability(sub)
+    _runs(sub)
+
+
+def _library_args(p) -> None:
+    p.add_argument("--library", type=Path, action="append", metavar="DIR",
+                   help="model library (repeatable; default MDL_LIBRARY or the shipped starter library)")
+
+
+def _libraries(args):
+    from core.library import open_libraries
+
+    return open_libraries(args.library)
+
+
+def _engine_args(p) -> None:
+    from core.transfer.strategies import BASELINES, STRATEGIES
+
+    p.add_argument("--filter", metavar="TEXT", help="only models whose property, source or notes match TEXT")
+    p.add_argument("--source", action="append", metavar="DATASET", help="only models of this source (repeatable)")
+    p.add_argument("--model-domain", action="append", choices=["molecule", "polymer", "inorganic"],
+                   help="only models of this domain (repeatable; default: every domain that can read the target)")
+    p.add_argument("--cv", default="5", metavar="K|loo|extrapolation",
+                   help="k-fold CV with K folds (default 5), leave-one-out, or extrapolation (top 20%% held out)")
+    p.add_argument("--repeats", type=int, default=1, help="repeat k-fold CV N times (default 1)")
+    p.add_argument("--top", type=int, default=20, help="models refitted with the heavier strategies (default 20)")
+    p.add_argument("--strategy", action="append", choices=["ridge", *STRATEGIES.names()],
+                   help="stage-2 strategy (repeatable; default rf); ridge is always scored in stage 1")
+    p.add_argument("--baseline", action="append", choices=BASELINES.names(),
+                   help="scratch baseline besides raw-descriptor ridge (repeatable; default scratch_rf)")
+    p.add_argument("--layers", type=int, default=1, choices=[1, 2, 3], help="last hidden layers as features")
+    p.add_argument("--ensemble", type=int, default=5, help="members of the ensemble of the best (0: none)")
+    p.add_argument("--no-nested", action="store_true", help="skip the nested estimate (faster, less honest)")
+    p.add_argument("--nested-folds", type=int, default=5, help="outer folds of the nested estimate (default 5)")
+    p.add_argument("--nested-top", type=int, default=5, help="models refitted inside the nested estimate")
+    p.add_argument("--no-combos", action="store_true", help="do not score frozen features + raw descriptor")
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    p.add_argument("--seed", type=int, default=0, help="fixes every split and model (default 0)")
+
+
+def screen_config(args):
+    """ScreenConfig from parsed arguments."""
+    from core.transfer.cv import CVScheme
+    from core.transfer.screen import ScreenConfig
+
+    cv = str(args.cv).lower()
+    if cv in ("loo", "leave-one-out"):
+        scheme = CVScheme("loo", seed=args.seed)
+    elif cv.startswith("extrap"):
+        scheme = CVScheme("extrapolation", seed=args.seed)
+    else:
+        try:
+            k = int(cv)
+        except ValueError:
+            raise InputError(f"--cv takes a number of folds, loo or extrapolation, not {args.cv!r}") from None
+        scheme = CVScheme("repeated" if args.repeats > 1 else "kfold", k=k, repeats=args.repeats, seed=args.seed)
+    return ScreenConfig(cv=scheme, strategies=tuple(args.strategy or ("rf",)),
+                        baselines=tuple(args.baseline or ("scratch_rf",)), layers=args.layers, top=args.top,
+                        ensemble=args.ensemble, nested=not args.no_nested, nested_folds=args.nested_folds,
+                        nested_top=args.nested_top, search=args.filter, sources=tuple(args.source) if args.source else None,
+                        model_domains=tuple(args.model_domain) if args.model_domain else None,
+                        combos=not args.no_combos, device=args.device, seed=args.seed)
+
+
+# ----------------------------------------------------------------------------- screen
+def _screen(sub) -> None:
+    p = sub.add_parser("screen", help="rank every library model on a small target (shotgun transfer)",
+                       description="Transfer every candidate model to a small dataset, rank them by cross-validation "
+                                   "against scratch baselines under the same folds, and estimate the whole procedure "
+                                   "honestly (nested CV). Writes a run folder that 'predict' and the app can reopen.")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--data", type=Path, metavar="FILE", help="CSV, TSV, XLSX or zip of CIFs")
+    src.add_argument("--example", metavar="DATASET", help="a bundled example target instead of a file")
+    p.add_argument("--structure", metavar="COL", help="structure column (default: detected)")
+    p.add_argument("--target", metavar="COL", help="target column (default: detected)")
+    p.add_argument("--domain", choices=["auto", "molecule", "polymer", "inorganic"], default="auto")
+    p.add_argument("--rows", type=int, help="with --example: subsample this many rows (seeded)")
+    p.add_argument("--duplicates", choices=["average", "first", "report"], default="average",
+                   help="repeated structures: average their targets (default), keep the first, or keep all")
+    _engine_args(p)
+    _library_args(p)
+    p.add_argument("--out", type=Path, metavar="RUN_DIR", help="run folder (default runs/<time>-<target>)")
+    p.add_argument("--json", action="store_true", help="one JSON document on stdout")
+    p.set_defaults(func=_run_screen)
+
+
+def load_target(args):
+    """The validated target of ``screen`` (file or bundled example)."""
+    from core.domains import Domain
+    from core.transfer.screen import Target
+
+    if args.example:
+        from core.transfer.transferability import example_targets
+
+        return example_targets([args.example], rows=args.rows, seed=args.seed)[0]
+    from core.cli.data_cmds import load_and_validate
+
+    report = load_and_validate(args.data, args.structure, [args.target] if args.target else None, args.domain,
+                               args.duplicates)
+    for issue in report.issues:
+        log(f"skipped {issue.message()}")
+    target = report.detection.targets[0]
+    return Target(report.valid["structure"].tolist(), report.valid[target].to_numpy(dtype=float),
+                  Domain(report.detection.domain), name=Path(args.data).stem + f":{target}")
+
+
+def _run_screen(args) -> int:
+    from core.transfer.runs import save_run
+    from core.transfer.screen import screen
+
+    config = screen_config(args)
+    target = load_target(args)
+    libraries = _libraries(args)
+    bars = {}
+
+    def progress(stage, done, total):
+        bars.setdefault(stage, Progress(stage, every=2.0))(done, total)
+
+    log(f"screening {target.name}: {len(target.y)} rows, {target.domain.value}, {config.cv.label()}")
+    result = screen(target, libraries, config, progress=progress, log=log)
+    path = save_run(result, args.out, [str(lib.path) for lib in libraries])
+    summary = result.summary
+    if args.json:
+        emit_json({"run": str(path), "summary": summary, "nested": {k: v for k, v in result.nested.items()
+                                                                    if k not in ("predictions", "outer_splits")},
+                   "ranking": result.ranking.head(50)[RANK_COLUMNS + ["model_id", "kind", "descriptor"]]})
+        return 0
+    print_table(result.ranking.head(15)[RANK_COLUMNS].round(4))
+    print(f"\n{summary['verdict']}")
+    if summary.get("nested_mae") is not None:
+        print(f"naive best CV MAE {summary['naive_best_cv_mae']:.4g}; nested estimate of the whole procedure "
+              f"{summary['nested_mae']:.4g}. {summary['nested_explanation']}")
+    print(f"{summary['n_models']} models screened in {summary['timings']['total']:.1f} s on {summary['device']}; "
+          f"run saved to {path}")
+    return 0
+
+
+# ----------------------------------------------------------------------------- predict
+def _predict(sub) -> None:
+    p = sub.add_parser("predict", help="predict new structures with a saved run",
+                       description="Refit the run's chosen model on its training rows and predict new structures, "
+                                   "with the spread of the top models as uncertainty and an applicability flag.")
+    p.add_argument("--run", type=Path, required=True, metavar="RUN_DIR", help="a folder written by 'screen'")
+    p.add_argument("--data", type=Path, required=True, metavar="FILE", help="table with the new structures")
+    p.add_argument("--structure", metavar="COL", help="structure column (default: detected)")
+    p.add_argument("--candidate", metavar="ID", help="ranking candidate to use (default: the run's best)")
+    p.add_argument("--out", type=Path, metavar="CSV", help="also write the predictions to a CSV file")
+    p.add_argument("--json", action="store_true", help="one JSON document on stdout")
+    p.set_defaults(func=_run_predict)
+
+
+def _run_predict(args) -> int:
+    from core.tables import read_table
+    from core.transfer.predict import predict
+    from core.transfer.runs import load_run
+    from core.validation import validate
+
+    result = load_run(args.run)
+    table = read_table(args.data)
+    report = validate(table, structure=args.structure, targets=[], domain=result.target["domain"],
+                      base_dir=Path(args.data).parent)
+    for issue in report.issues:
+        log(f"skipped {issue.message()}")
+    if report.valid.empty:
+        raise InputError("no valid structures to predict")
+    out = predict(result, report.valid["structure"].tolist(), candidate=args.candidate)
+    table = out.table.assign(line=report.valid["line"].to_numpy())
+    if args.out:
+        table.to_csv(args.out, index=False)
+        log(f"wrote {len(table)} predictions to {args.out}")
+    if args.json:
+        emit_json({"run": str(args.run), "candidate": out.candidate, "uncertainty_from": out.members,
+                   "domain_threshold": out.threshold, "predictions": table,
+                   "skipped": [i.__dict__ for i in report.issues]})
+    else:
+        print_table(table.round(4))
+        log(f"model {out.candidate}; uncertainty = spread of {len(out.members)} top models; in_domain = nearest "
+            f"training row within {out.threshold:.3g} (95th percentile of training distances)")
+    return 0
+
+
+# ----------------------------------------------------------------------------- transferability
+def _transferability(sub) -> None:
+    p = sub.add_parser("transferability", help="improvement over scratch per source property and target",
+                       description="For several targets (bundled examples or columns of a file), the improvement of "
+                                   "each source property's best model over the best scratch baseline, in percent.")
+    p.add_argument("--targets", nargs="+", metavar="NAME", help="bundled example datasets")
+    p.add_argument("--data", type=Path, metavar="FILE", help="a file whose target columns are the targets")
+    p.add_argument("--structure", metavar="COL")
+    p.add_argument("--target", action="append", metavar="COL", help="target column of --data (repeatable)")
+    p.add_argument("--domain", choices=["auto", "molecule", "polymer", "inorganic"], default="auto")
+    p.add_argument("--rows", type=int, default=100, help="subsample bundled targets to N rows (default 100)")
+    p.add_argument("--cv", default="5", help="folds (default 5)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    _library_args(p)
+    p.add_argument("--out", type=Path, metavar="CSV", help="also write the matrix to a CSV file")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_run_transferability)
+
+
+def _run_transferability(args) -> int:
+    from core.transfer.cv import CVScheme
+    from core.transfer.screen import ScreenConfig, Target
+    from core.transfer.transferability import example_targets, transferability
+
+    targets = []
+    if args.targets:
+        targets += example_targets(args.targets, rows=args.rows, seed=args.seed)
+    if args.data:
+        from core.cli.data_cmds import load_and_validate
+        from core.domains import Domain
+
+        report = load_and_validate(args.data, args.structure, args.target, args.domain, "average")
+        for col in report.detection.targets:
+            valid = report.valid.dropna(subset=[col])
+            targets.append(Target(valid["structure"].tolist(), valid[col].to_numpy(dtype=float),
+                                  Domain(report.detection.domain), name=col))
+    if not targets:
+        raise InputError("give --targets NAME... or --data FILE with one or more --target columns")
+    try:
+        k = int(args.cv)
+    except ValueError:
+        raise InputError("--cv takes a number of folds here") from None
+    config = ScreenConfig(cv=CVScheme("kfold", k=k, seed=args.seed), device=args.device, seed=args.seed)
+    result = transferability(targets, _libraries(args), config,
+                             progress=lambda stage, done, total: log(f"{stage} ({done}/{total})"))
+    if args.out:
+        result.improvement.to_csv(args.out)
+    if args.json:
+        emit_json(result.to_dict())
+    else:
+        print_table(result.improvement.round(1).reset_index().rename(columns={"index": "source property"}))
+        log("improvement (%) of the best model of each source property over the best scratch baseline")
+    return 0
+
+
+# ----------------------------------------------------------------------------- runs
+def _runs(sub) -> None:
+    p = sub.add_parser("runs", help="list saved runs")
+    p.add_argument("--dir", type=Path, help="runs folder (default MDL_RUNS or runs/)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_run_runs)
+
+
+def _run_runs(args) -> int:
+    from core.transfer.runs import list_runs
+
+    frame = list_runs(args.dir)
+    if args.json:
+        emit_json({"runs": frame})
+    elif frame.empty:
+        log("no saved runs")
+    else:
+        print_table(frame.drop(columns=["path"]).round(4))
+    return 0
+
+

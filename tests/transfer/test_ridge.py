@@ -1,0 +1,43 @@
+import numpy as np
+import pytest
+import torch
+from sklearn.linear_model import Ridge
+
+from core.transfer.cv import CVScheme
+from core.transfer.ridge import centred_gram, cv_ridge, standardise
+
+
+@pytest.mark.parametrize("scheme", [CVScheme("kfold", k=5, seed=1), CVScheme("repeated", k=4, repeats=3, seed=2),
+                                    CVScheme("loo"), CVScheme("extrapolation")])
+def test_closed_form_equals_sklearn_refits(scheme):
+    rng = np.random.default_rng(0)
+    n, d, M = 40, 25, 3
+    Z = standardise(torch.from_numpy(rng.normal(size=(M, n, d))))
+    y = Z[0, :, 0].numpy() * 2 + rng.normal(size=n)
+    splits = scheme.splits(y)
+    result = cv_ridge(centred_gram(Z), torch.from_numpy(y), splits)
+    worst = 0.0
+    for m in range(M):
+        for l in range(result.penalties.shape[1]):
+            alpha = float(result.penalties[m, l])
+            reps = []
+            for train, test in splits:
+                if not reps or not np.isnan(reps[-1][test]).all():
+                    reps.append(np.full(n, np.nan))
+                reps[-1][test] = Ridge(alpha=alpha).fit(Z[m][train].numpy(), y[train]).predict(Z[m][test].numpy())
+            expected = np.array(reps)
+            got = result.oof[m, l].numpy()
+            covered = ~np.isnan(expected)
+            worst = max(worst, float(np.abs(got[covered] - expected[covered]).max()))
+    assert worst < 1e-6
+
+
+def test_penalties_are_relative_to_each_models_scale():
+    rng = np.random.default_rng(1)
+    Z = torch.from_numpy(rng.normal(size=(1, 30, 10)))
+    y = torch.from_numpy(rng.normal(size=30))
+    splits = CVScheme(k=3).splits(y.numpy())
+    a = cv_ridge(centred_gram(Z), y, splits)
+    b = cv_ridge(centred_gram(Z * 10), y, splits)
+    assert torch.allclose(a.oof, b.oof, atol=1e-8)  # rescaling features changes nothing
+    assert torch.allclose(b.penalties, a.penalties * 100)
