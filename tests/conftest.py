@@ -46,3 +46,11 @@ def tiny_library(tmp_path_factory):
     summary = build_library(BuildConfig(out=out, preset="tiny", sources=TINY_SOURCES), progress=lambda line: None)
     assert summary.trained_models == 8 and not summary.failures
     return out
+
+
+@pytest.fixture(scope="session")
+def libraries(tiny_library):
+    """The tiny library, opened, as the list the transfer engine takes."""
+    from core.library import Library
+
+    return [Library(tiny_library)]

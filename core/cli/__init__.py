@@ -13,6 +13,7 @@ import sys
 import traceback
 from typing import Sequence
 
+from core.compute.dask_backend import ComputeError
 from core.errors import CancelledError, DataUnavailableError, InputError, LibraryError
 
 from core.cli import commands
@@ -52,6 +53,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (InputError, DataUnavailableError, LibraryError) as exc:
         sys.stderr.write(f"error: {_one_line(exc)}\n")
         return 2
+    except ComputeError as exc:
+        sys.stderr.write(f"error: {_one_line(exc)}\n")
+        return 1
     except CancelledError as exc:
         sys.stderr.write(f"cancelled: {_one_line(exc)}\n")
         return 130

@@ -52,6 +52,8 @@ def _build(sub) -> None:
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto", help="torch device (default auto)")
     p.add_argument("--seed", type=int, default=0, help="seed of sampling, splits and architectures (default 0)")
     p.add_argument("--workers", type=int, default=1, help="parallel worker processes (default 1)")
+    p.add_argument("--scheduler", metavar="local[:N]|tcp://HOST:PORT",
+                   help="train on a Dask cluster: a local one with N workers, or an existing scheduler")
     p.add_argument("--max-rows", type=int, help="rows per source (default: the preset's)")
     p.add_argument("--max-epochs", type=int, help="epochs at most (default: the preset's)")
     p.add_argument("--json", action="store_true", help="print the build summary as JSON")
@@ -73,7 +75,12 @@ def _run_build(args) -> int:
     out = args.out or REPO_ROOT / "user_libraries" / args.preset
     config = BuildConfig(out=out, preset=args.preset, domains=tuple(args.domains) if args.domains else None,
                          sources=tuple(args.sources) if args.sources else None, seed=args.seed, device=args.device,
-                         workers=args.workers, max_rows=args.max_rows, max_epochs=args.max_epochs)
+                         workers=args.workers, max_rows=args.max_rows, max_epochs=args.max_epochs,
+                         scheduler=args.scheduler)
+    if args.scheduler:
+        from core.compute.dask_backend import parse_scheduler
+
+        parse_scheduler(args.scheduler)
     log(f"building the {args.preset} library into {out}")
     summary = build_library(config)
     if args.json:

@@ -55,6 +55,8 @@ def _engine_args(p) -> None:
     p.add_argument("--no-combos", action="store_true", help="do not score frozen features + raw descriptor")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     p.add_argument("--seed", type=int, default=0, help="fixes every split and model (default 0)")
+    p.add_argument("--scheduler", metavar="local[:N]|tcp://HOST:PORT",
+                   help="run stage 1 on a Dask cluster (same numbers as in-process)")
 
 
 def screen_config(args):
@@ -78,7 +80,7 @@ def screen_config(args):
                         ensemble=args.ensemble, nested=not args.no_nested, nested_folds=args.nested_folds,
                         nested_top=args.nested_top, search=args.filter, sources=tuple(args.source) if args.source else None,
                         model_domains=tuple(args.model_domain) if args.model_domain else None,
-                        combos=not args.no_combos, device=args.device, seed=args.seed)
+                        combos=not args.no_combos, device=args.device, seed=args.seed, scheduler=args.scheduler)
 
 
 # ----------------------------------------------------------------------------- screen

@@ -15,7 +15,7 @@ import os
 import sys
 import time
 import zlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -71,6 +71,7 @@ class BuildConfig:
     workers: int = 1
     max_rows: int | None = None
     max_epochs: int | None = None
+    scheduler: str | None = None  # Dask: "local[:N]" or "tcp://host:port"
 
 
 @dataclass
@@ -296,7 +297,15 @@ def build_library(config: BuildConfig, *, progress: Callable[[str], None] | None
             f"test R2 {r2}; {rate:.1f} models/min, ~{left:.1f} min left")
 
     try:
-        if config.workers > 1 or executor_factory is not None:
+        if config.scheduler:
+            from core.compute.dask_backend import dask_client, executor, n_workers
+
+            with dask_client(config.scheduler) as client:
+                workers = n_workers(client)
+                say(f"training on {workers} Dask workers ({config.scheduler})")
+                _run_parallel(todo, replace(config, workers=workers), record, summary, cancel,
+                              lambda _: executor(client), say, threads=1)
+        elif config.workers > 1 or executor_factory is not None:
             _run_parallel(todo, config, record, summary, cancel, executor_factory, say)
         else:
             for task in todo:
@@ -335,11 +344,11 @@ def _prefeaturize(tasks: Iterable[Task], say) -> None:
                 say(f"featurized {task.source_name} with {desc[0]} in {time.perf_counter() - t0:.0f} s")
 
 
-def _run_parallel(todo, config, record, summary, cancel, executor_factory, say) -> None:
+def _run_parallel(todo, config, record, summary, cancel, executor_factory, say, threads: int | None = None) -> None:
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
     workers = max(1, config.workers)
-    threads = max(1, (os.cpu_count() or 1) // workers)
+    threads = threads or max(1, (os.cpu_count() or 1) // workers)
     if executor_factory is not None:
         executor = executor_factory(workers)
     else:
@@ -359,13 +368,18 @@ def _run_parallel(todo, config, record, summary, cancel, executor_factory, say) 
             for fut in finished:
                 task = pending.pop(fut)
                 try:
-                    record(task, fut.result())
-                except (InputError, ValueError, RuntimeError) as exc:
-                    summary.failures[f"{task.source_name}/{task.stack}"] = str(exc)
-                    say(f"failed {task.source_name} stack {task.stack}: {exc}")
+                    items = fut.result()
+                except Exception as exc:  # a failed task (or a lost worker) spares the others
+                    message = f"{type(exc).__name__}: {exc}"
+                    summary.failures[f"{task.source_name}/{task.stack}"] = message
+                    say(f"failed {task.source_name} stack {task.stack}: {message}")
+                    continue
+                record(task, items)
             if cancel is not None and cancel():
                 for fut in pending:
                     fut.cancel()
                 raise CancelledError("build cancelled; finished models kept")
     finally:
-        executor.shutdown(wait=False, cancel_futures=True)
+        for fut in pending:
+            fut.cancel()
+        executor.shutdown(wait=False)

@@ -137,7 +137,7 @@ class StackedMLP(torch.nn.Module):
         must then be zero).
     """
 
-    def __init__(self, subsets, hidden, activations, dropout, x_mean, x_scale, seed: int = 0,
+    def __init__(self, subsets, hidden, activations, dropout, x_mean, x_scale, seed: int | None = 0,
                  sparse_columns: int | None = None):
         super().__init__()
         depth = {len(h) for h in hidden}
@@ -147,7 +147,7 @@ class StackedMLP(torch.nn.Module):
         self.depth = depth.pop()
         k_max = max(len(s) for s in subsets)
         widths = [max(h[i] for h in hidden) for i in range(self.depth)]
-        gen = torch.Generator().manual_seed(int(seed))
+        gen = torch.Generator().manual_seed(int(seed)) if seed is not None else None  # None: zeros, to be filled
         in_mask = _mask([len(s) for s in subsets], k_max)
         self.register_buffer("index", _pad_int(subsets, k_max))
         self.register_buffer("x_mean", _pad_float(x_mean, k_max, 0.0))
@@ -171,16 +171,20 @@ class StackedMLP(torch.nn.Module):
             fan_in = self.widths[layer]
             w = _init((self.n_models, widths[layer], dims_in), fan_in, gen)
             b = _init((self.n_models, widths[layer], 1), fan_in, gen)
-            mask_out = _mask(self.widths[layer + 1], widths[layer])
-            w = w * mask_out[:, :, None] * _mask(fan_in, dims_in)[:, None, :]
+            if gen is not None:  # zero the padding of random weights (zeros need nothing)
+                mask_out = _mask(self.widths[layer + 1], widths[layer])
+                w = w * mask_out[:, :, None] * _mask(fan_in, dims_in)[:, None, :]
+                b = b * mask_out[:, :, None]
             if layer == 0 and self.sparse:
                 self._make_table(w, subsets, sparse_columns, x_mean, x_scale)
             else:
                 self.weights.append(torch.nn.Parameter(w))
-            self.biases.append(torch.nn.Parameter(b * mask_out[:, :, None]))
+            self.biases.append(torch.nn.Parameter(b))
             dims_in = widths[layer]
-        last = _mask(self.widths[-1], dims_in)
-        self.out_weight = torch.nn.Parameter(_init((self.n_models, 1, dims_in), self.widths[-1], gen) * last[:, None, :])
+        out_w = _init((self.n_models, 1, dims_in), self.widths[-1], gen)
+        if gen is not None:
+            out_w = out_w * _mask(self.widths[-1], dims_in)[:, None, :]
+        self.out_weight = torch.nn.Parameter(out_w)
         self.out_bias = torch.nn.Parameter(_init((self.n_models, 1, 1), self.widths[-1], gen))
 
     def _make_table(self, w0: torch.Tensor, subsets, n_columns: int, x_mean, x_scale) -> None:
@@ -223,17 +227,22 @@ class StackedMLP(torch.nn.Module):
         """Stack stored nets (same depth) for batched inference."""
         stack = cls([n.input_index for n in nets], [tuple(w.shape[1] for w in n.weights) for n in nets],
                     [n.activation for n in nets], [0.0] * len(nets), [n.x_mean for n in nets],
-                    [n.x_scale for n in nets])
+                    [n.x_scale for n in nets], seed=None)
         with torch.no_grad():
+            for layer in range(stack.depth):
+                w = np.zeros(tuple(stack.weights[layer].shape), dtype=np.float32)
+                b = np.zeros(tuple(stack.biases[layer].shape), dtype=np.float32)
+                for m, net in enumerate(nets):
+                    wm = net.weights[layer]
+                    w[m, : wm.shape[1], : wm.shape[0]] = wm.T
+                    b[m, : len(net.biases[layer]), 0] = net.biases[layer]
+                stack.weights[layer].copy_(torch.from_numpy(w))
+                stack.biases[layer].copy_(torch.from_numpy(b))
+            out = np.zeros(tuple(stack.out_weight.shape), dtype=np.float32)
             for m, net in enumerate(nets):
-                for layer, (w, b) in enumerate(zip(net.weights, net.biases)):
-                    stack.weights[layer][m].zero_()
-                    stack.weights[layer][m, : w.shape[1], : w.shape[0]] = torch.from_numpy(w.T.astype(np.float32))
-                    stack.biases[layer][m].zero_()
-                    stack.biases[layer][m, : b.shape[0], 0] = torch.from_numpy(b.astype(np.float32))
-                stack.out_weight[m].zero_()
-                stack.out_weight[m, 0, : len(net.out_weight)] = torch.from_numpy(net.out_weight.astype(np.float32))
-                stack.out_bias[m] = float(net.out_bias)
+                out[m, 0, : len(net.out_weight)] = net.out_weight
+            stack.out_weight.copy_(torch.from_numpy(out))
+            stack.out_bias.copy_(torch.tensor([n.out_bias for n in nets], dtype=torch.float32)[:, None, None])
         stack.register_buffer("y_mean", torch.tensor([n.y_mean for n in nets], dtype=torch.float32))
         stack.register_buffer("y_scale", torch.tensor([n.y_scale for n in nets], dtype=torch.float32))
         return stack.to(device).eval()
@@ -241,6 +250,8 @@ class StackedMLP(torch.nn.Module):
     # ------------------------------------------------------------------ forward passes
     def _inputs(self, XT: torch.Tensor) -> torch.Tensor:
         x = XT[self.index]  # (M, K, B): one contiguous gather of rows of X transposed
+        if not torch.is_grad_enabled():  # inference: scale the fresh gather in place
+            return x.sub_(self.x_mean[:, :, None]).mul_(self.x_gain[:, :, None])
         return (x - self.x_mean[:, :, None]) * self.x_gain[:, :, None]
 
     def _first_sparse(self, batch, n_rows: int) -> torch.Tensor:
@@ -331,24 +342,26 @@ def _dropout(h: torch.Tensor, rates: torch.Tensor) -> torch.Tensor:
 
 
 def _pad_int(rows, width) -> torch.Tensor:
-    out = torch.zeros((len(rows), width), dtype=torch.long)
+    out = np.zeros((len(rows), width), dtype=np.int64)
     for i, r in enumerate(rows):
-        out[i, : len(r)] = torch.as_tensor(np.asarray(r, dtype=np.int64))
-    return out
+        out[i, : len(r)] = r
+    return torch.from_numpy(out)
 
 
 def _pad_float(rows, width, fill) -> torch.Tensor:
-    out = torch.full((len(rows), width), float(fill), dtype=torch.float32)
+    out = np.full((len(rows), width), float(fill), dtype=np.float32)
     for i, r in enumerate(rows):
-        out[i, : len(r)] = torch.as_tensor(np.asarray(r, dtype=np.float32))
-    return out
+        out[i, : len(r)] = r
+    return torch.from_numpy(out)
 
 
 def _mask(sizes, width) -> torch.Tensor:
-    return (torch.arange(width)[None, :] < torch.tensor(sizes)[:, None]).float()
+    return torch.from_numpy((np.arange(width)[None, :] < np.asarray(sizes)[:, None]).astype(np.float32))
 
 
 def _init(shape, fan_in, gen) -> torch.Tensor:
+    if gen is None:
+        return torch.zeros(shape)
     bound = 1.0 / torch.sqrt(torch.tensor(fan_in, dtype=torch.float32)).reshape(-1, *([1] * (len(shape) - 1)))
     return (torch.rand(shape, generator=gen) * 2 - 1) * bound
 

@@ -1,14 +1,15 @@
 """Frozen features: the hidden activations of pretrained nets as descriptors of a target.
 
-:func:`frozen_features_batched` runs many nets at once (stacked by depth) and returns,
-for each, the activations of its last ``layers`` hidden layers on the target rows.
+:func:`frozen_features` runs a stack of nets at once (see :func:`stack_chunks`) and
+returns, for each, the activations of its last ``layers`` hidden layers on the target
+rows.
 :class:`FrozenFeatures` is the same for one net as a scikit-learn transformer, so a
 pipeline ``FrozenFeatures -> regressor`` is an ordinary estimator.
 """
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import numpy as np
 import torch
@@ -34,20 +35,31 @@ def group_by_depth(nets: dict[str, NetArrays]) -> dict[int, list[str]]:
     return groups
 
 
-def frozen_features_batched(nets: dict[str, NetArrays], X: np.ndarray, layers: int = 1,
-                            device: torch.device | str = "cpu",
-                            stack_size: int = STACK_SIZE) -> Iterable[tuple[list[str], torch.Tensor]]:
-    """Yield (model ids, features (M, n, W)) for chunks of nets sharing one descriptor.
+def stack_chunks(nets: dict[str, NetArrays], stack_size: int = STACK_SIZE) -> list[list[str]]:
+    """Model ids in the stacks they are run in: one depth per stack, nets of similar size
+    together (less padding), ordered by activation inside a stack (one pass each).
+
+    Both the in-process and the distributed screens use these chunks, so they compute
+    exactly the same numbers.
+    """
+    chunks = []
+    for _, ids in sorted(group_by_depth(nets).items()):
+        ids = sorted(ids, key=lambda i: (len(nets[i].input_index), [w.shape[1] for w in nets[i].weights], i))
+        for lo in range(0, len(ids), stack_size):
+            chunks.append(sorted(ids[lo : lo + stack_size], key=lambda i: (nets[i].activation, i)))
+    return chunks
+
+
+def frozen_features(nets: dict[str, NetArrays], ids: list[str], X: np.ndarray, layers: int = 1,
+                    device: torch.device | str = "cpu") -> torch.Tensor:
+    """Frozen features (M, n, W) of one stack of nets sharing a descriptor.
 
     Padded units of narrower nets are zero, which leaves Gram matrices unchanged.
     """
     Xt = torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32)).to(device)
-    for _, ids in sorted(group_by_depth(nets).items()):
-        for lo in range(0, len(ids), stack_size):
-            chunk = ids[lo : lo + stack_size]
-            stack = StackedMLP.from_arrays([nets[i] for i in chunk], device=device)
-            with torch.no_grad():
-                yield chunk, last_layers(stack.hidden_layers(Xt), layers)
+    stack = StackedMLP.from_arrays([nets[i] for i in ids], device=device)
+    with torch.no_grad():
+        return last_layers(stack.hidden_layers(Xt), layers)
 
 
 class FrozenFeatures(TransformerMixin, BaseEstimator):

@@ -87,14 +87,35 @@ def batched_eigh(K: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         torch.set_num_threads(threads)
 
 
-def cv_ridge(K: torch.Tensor, y: torch.Tensor, splits: Sequence[tuple[np.ndarray, np.ndarray]],
-             relative: Sequence[float] = DEFAULT_PENALTIES, chunk_bytes: int = 48 << 20) -> RidgeCV:
-    """Out-of-fold ridge predictions from centred Gram matrices.
+def spectrum(Zc: torch.Tensor | None = None, K: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Eigenvalues S (M, r) and eigenvectors U (M, n, r) of the centred Gram matrix.
+
+    From features ``Zc`` (M, n, W) with W < n this decomposes the small W x W matrix
+    Zc^T Zc = V S V^T and sets U = Zc V S^(-1/2) (directions of zero variance get zero
+    columns); otherwise it decomposes K (M, n, n) directly.
+    """
+    if Zc is not None and Zc.shape[2] < Zc.shape[1]:
+        S, V = batched_eigh(Zc.transpose(1, 2) @ Zc)
+        S = S.clamp_min(0.0)
+        keep = S > S.amax(dim=1, keepdim=True) * 1e-10
+        root = torch.where(keep, S.sqrt(), torch.ones_like(S))
+        U = (Zc @ V) / root[:, None, :] * keep[:, None, :]
+        return torch.where(keep, S, torch.zeros_like(S)), U
+    if K is None:
+        K = Zc @ Zc.transpose(1, 2)
+    S, U = batched_eigh(K)
+    return S.clamp_min(0.0), U
+
+
+def cv_ridge(K: torch.Tensor | None, y: torch.Tensor, splits: Sequence[tuple[np.ndarray, np.ndarray]],
+             relative: Sequence[float] = DEFAULT_PENALTIES, chunk_bytes: int = 48 << 20,
+             Z: torch.Tensor | None = None) -> RidgeCV:
+    """Out-of-fold ridge predictions of M feature sets on the same rows.
 
     Parameters
     ----------
-    K : tensor (M, n, n)
-        Centred Gram matrices (:func:`centred_gram`) of M feature sets on the same rows.
+    K : tensor (M, n, n) or None
+        Centred Gram matrices (:func:`centred_gram`).
     y : tensor (n,)
         Targets.
     splits : list of (train, test) index arrays
@@ -102,42 +123,75 @@ def cv_ridge(K: torch.Tensor, y: torch.Tensor, splits: Sequence[tuple[np.ndarray
     relative : sequence of float
         Penalties relative to each model's mean eigenvalue.
     chunk_bytes : int
-        Models are processed in chunks whose (models x penalties x n x n) work arrays stay
-        under this size, to keep memory bounded and caches warm.
+        Models are processed in chunks whose work arrays stay under this size, to keep
+        memory bounded and caches warm.
+    Z : tensor (M, n, W), optional
+        Standardised features instead of K; when W < n the small W x W problem is
+        decomposed instead of the n x n Gram matrix (same result, less work).
     """
-    M, n, _ = K.shape
-    y = y.to(dtype=K.dtype, device=K.device)
-    lam = absolute_penalties(K, relative)  # (M, L)
+    source = Z if Z is not None else K
+    M, n = source.shape[0], source.shape[1]
+    y = y.to(dtype=source.dtype, device=source.device)
     reps = repetitions(splits, n)
-    oof = torch.empty((M, lam.shape[1], len(reps), n), dtype=K.dtype, device=K.device)
-    step = max(1, int(chunk_bytes // ((lam.shape[1] + 2) * n * n * K.element_size())))
+    L = len(relative)
+    oof = torch.empty((M, L, len(reps), n), dtype=source.dtype, device=source.device)
+    lam = torch.empty((M, L), dtype=source.dtype, device=source.device)
+    step = max(1, int(chunk_bytes // ((L + 3) * n * n * source.element_size())))
+    rel = torch.as_tensor(relative, dtype=source.dtype, device=source.device)
     for lo in range(0, M, step):
-        oof[lo : lo + step] = _cv_chunk(K[lo : lo + step], y, lam[lo : lo + step], reps)
+        if Z is not None:
+            Zc = Z[lo : lo + step] - Z[lo : lo + step].mean(dim=1, keepdim=True)
+            S, U = spectrum(Zc=Zc)
+        else:
+            S, U = spectrum(K=K[lo : lo + step])
+        scale = S.sum(dim=1) / n  # trace(K) / n
+        lam[lo : lo + step] = torch.where(scale > 0, scale, torch.ones_like(scale))[:, None] * rel[None, :]
+        oof[lo : lo + step] = _cv_chunk(S, U, y, lam[lo : lo + step], reps)
     return RidgeCV(oof=oof, penalties=lam)
 
 
-def _cv_chunk(K: torch.Tensor, y: torch.Tensor, lam: torch.Tensor, reps) -> torch.Tensor:
-    """One eigendecomposition per model serves every penalty and every fold."""
-    M, n, _ = K.shape
-    S, U = batched_eigh(K)  # K = U diag(S) U^T
-    S = S.clamp_min(0.0)
-    inv = 1.0 / (S[:, None, :] + lam[:, :, None])  # (M, L, n): eigenvalues of (K + lam I)^-1
+def _cv_chunk(S: torch.Tensor, U: torch.Tensor, y: torch.Tensor, lam: torch.Tensor, reps) -> torch.Tensor:
+    """One eigendecomposition per model serves every penalty and every fold.
+
+    With K = U diag(S) U^T (U may have fewer than n columns),
+    (K + lam I)^-1 = U diag(1/(S + lam) - 1/lam) U^T + I / lam.
+    """
+    M, n, _ = U.shape
+    d = 1.0 / (S[:, None, :] + lam[:, :, None]) - 1.0 / lam[:, :, None]  # (M, L, r)
     # K (K + lam I)^-1 = I - lam (K + lam I)^-1, and K annihilates the constant vector, so
     # Hy = mean(y) + (I - lam A^-1)(y - mean(y)).
     yc = y - y.mean()
     proj = torch.einsum("mnk,n->mk", U, yc)  # U^T yc
-    a_inv_y = torch.einsum("mnk,mlk->mln", U, inv * proj[:, None, :])  # A^-1 yc
+    a_inv_y = torch.einsum("mnk,mlk->mln", U, d * proj[:, None, :]) + yc / lam[:, :, None]  # A^-1 yc
     fitted = y - lam[:, :, None] * a_inv_y
-    oof = torch.empty((M, lam.shape[1], len(reps), n), dtype=K.dtype, device=K.device)
+    oof = torch.empty((M, lam.shape[1], len(reps), n), dtype=U.dtype, device=U.device)
     for r, folds in enumerate(reps):
-        for test in folds:
-            t = torch.as_tensor(test, device=K.device)
-            U_v = U.index_select(1, t)  # (M, v, n)
-            block = torch.einsum("mvk,mlk,mwk->mlvw", U_v, inv, U_v)  # (A^-1)_VV
-            system = lam[:, :, None, None] * block - 1.0 / n  # I - H_VV
-            resid = (y[t] - fitted.index_select(2, t))[..., None]
-            oof[:, :, r, t] = y[t] - torch.linalg.solve(system, resid)[..., 0]
+        # every fold of the repetition at once: blocks padded to the largest fold
+        v_max = max(len(f) for f in folds)
+        idx = torch.zeros((len(folds), v_max), dtype=torch.long, device=U.device)
+        mask = torch.zeros((len(folds), v_max), dtype=torch.bool, device=U.device)
+        for f, test in enumerate(folds):
+            idx[f, : len(test)] = torch.as_tensor(test, device=U.device)
+            mask[f, : len(test)] = True
+        U_v = U[:, idx] * mask[None, :, :, None]  # (M, F, v, r)
+        block = torch.einsum("mfvk,mlk,mfwk->mlfvw", U_v, d, U_v)  # (A^-1)_VV minus I/lam
+        pair = (mask[:, :, None] & mask[:, None, :])[None, None]
+        eye = torch.eye(v_max, dtype=U.dtype, device=U.device)
+        # I - H_VV = lam (A^-1)_VV - 11^T/n on the fold's rows; identity on the padding
+        system = torch.where(pair, lam[:, :, None, None, None] * block + eye - 1.0 / n, eye)
+        resid = torch.where(mask, y[idx] - fitted[:, :, idx], torch.zeros((), dtype=U.dtype))[..., None]
+        cv_resid = _spd_solve(system, resid)[..., 0]  # (M, L, F, v)
+        flat = idx[mask]
+        oof[:, :, r, flat] = (y[idx] - cv_resid)[:, :, mask]
     return oof
+
+
+def _spd_solve(A: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Solve A x = b for symmetric positive definite A (I - H_VV of a ridge smoother)."""
+    chol, info = torch.linalg.cholesky_ex(A)
+    if bool((info == 0).all()):
+        return torch.cholesky_solve(b, chol)
+    return torch.linalg.solve(A, b)
 
 
 def fold_errors(oof: torch.Tensor, y: torch.Tensor, splits) -> torch.Tensor:

@@ -82,6 +82,7 @@ class ScreenConfig:
     rf_trees: int = 100
     device: str = "auto"
     seed: int = 0
+    scheduler: str | None = None  # Dask: "local[:N]" or "tcp://host:port" runs stage 1 on a cluster
 
     def check(self) -> None:
         """InputError for settings that cannot work."""
@@ -98,6 +99,10 @@ class ScreenConfig:
             raise InputError("ensemble must be 0 (none) or at least 2 members")
         if self.nested and self.nested_folds < 2:
             raise InputError("the nested estimate needs at least 2 outer folds")
+        if self.scheduler:
+            from core.compute.dask_backend import parse_scheduler
+
+            parse_scheduler(self.scheduler)
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -337,9 +342,7 @@ def screen(target: Target, libraries: list[Library], config: ScreenConfig | None
     device = resolve_device(config.device)
     scopes = [full] + [_inner_scope(o, tr, y, config) for o, (tr, _) in enumerate(outer)]
     t1 = time.perf_counter()
-    stage1 = run_stage1(pool, descriptors, y, scopes, layers=config.layers, combos=config.combos,
-                        penalties=config.penalties, device=device,
-                        progress=lambda d, t: tell("stage 1", d, t), cancel=cancel)
+    stage1 = _stage1(pool, descriptors, y, scopes, config, device, tell, cancel, say)
     times["stage1"] = time.perf_counter() - t1
     say(f"stage 1: {pool.n_models} models x {len(scopes)} scopes in {times['stage1']:.1f} s")
     t2 = time.perf_counter()
@@ -356,6 +359,18 @@ def screen(target: Target, libraries: list[Library], config: ScreenConfig | None
                                                          "unit": target.unit, "n": int(len(y))},
                         ranking=ranking, oof=oof, y=y, structures=list(target.structures), splits=full.splits,
                         nested=nested, summary=summary, skipped=pool.skipped)
+
+
+def _stage1(pool, descriptors, y, scopes, config, device, tell, cancel, say):
+    options = dict(layers=config.layers, combos=config.combos, penalties=config.penalties, device=device,
+                   progress=lambda d, t: tell("stage 1", d, t), cancel=cancel)
+    if not config.scheduler:
+        return run_stage1(pool, descriptors, y, scopes, **options)
+    from core.compute.dask_backend import dask_client, executor, workers
+
+    with dask_client(config.scheduler) as client:
+        say(f"stage 1 on {len(workers(client))} Dask workers ({config.scheduler})")
+        return run_stage1(pool, descriptors, y, scopes, executor=executor(client), **options)
 
 
 def _ranking(rows, pool: CandidatePool, y, splits, config) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:

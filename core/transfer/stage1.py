@@ -17,6 +17,9 @@ forward passes.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -25,7 +28,7 @@ import torch
 
 from core.errors import CancelledError
 from core.transfer.candidates import CandidatePool
-from core.transfer.frozen import frozen_features_batched
+from core.transfer.frozen import frozen_features, stack_chunks
 from core.transfer.ridge import DEFAULT_PENALTIES, centred_gram, cv_ridge, fold_errors, standardise
 
 
@@ -50,6 +53,11 @@ class ScopeScores:
     fold_mae: list[np.ndarray] = field(default_factory=list)
     oof: list[np.ndarray] = field(default_factory=list)  # (R, n_scope) at the chosen penalty
 
+    def extend(self, other: "ScopeScores") -> None:
+        """Append another chunk's scores."""
+        for name in ("ids", "model", "kind", "descriptor", "penalty", "fold_mae", "oof"):
+            getattr(self, name).extend(getattr(other, name))
+
     def mean_mae(self) -> np.ndarray:
         return np.array([f.mean() for f in self.fold_mae])
 
@@ -57,9 +65,13 @@ class ScopeScores:
 KIND_SUFFIX = {"frozen": "ridge", "frozen+raw": "ridge+raw"}
 
 
-def _scope_tensors(Z: torch.Tensor, scope: Scope, dtype) -> torch.Tensor:
+def _scope_features(Z: torch.Tensor, scope: Scope, dtype) -> torch.Tensor:
     rows = torch.as_tensor(scope.rows, device=Z.device)
-    return centred_gram(standardise(Z.index_select(1, rows).to(dtype)))
+    return standardise(Z.index_select(1, rows).to(dtype))
+
+
+def _scope_tensors(Z: torch.Tensor, scope: Scope, dtype) -> torch.Tensor:
+    return centred_gram(_scope_features(Z, scope, dtype))
 
 
 def _unit_trace(K: torch.Tensor) -> torch.Tensor:
@@ -67,12 +79,12 @@ def _unit_trace(K: torch.Tensor) -> torch.Tensor:
     return K / torch.where(tr > 0, tr, torch.ones_like(tr))[:, None, None]
 
 
-def _record(scores: ScopeScores, K: torch.Tensor, y: torch.Tensor, scope: Scope, ids, models, kind, desc,
-            penalties) -> None:
-    result = cv_ridge(K, y, scope.splits, penalties)
+def _record(scores: ScopeScores, K: torch.Tensor | None, y: torch.Tensor, scope: Scope, ids, models, kind, desc,
+            penalties, Z: torch.Tensor | None = None) -> None:
+    result = cv_ridge(K, y, scope.splits, penalties, Z=Z)
     errors = fold_errors(result.oof, y, scope.splits)  # (M, L, F)
     best = errors.mean(dim=2).argmin(dim=1)  # (M,)
-    rows = torch.arange(K.shape[0], device=K.device)
+    rows = torch.arange(len(ids), device=result.oof.device)
     fold_mae = errors[rows, best].cpu().numpy()
     oof = result.oof[rows, best].cpu().numpy()
     best = best.cpu().numpy()
@@ -85,32 +97,104 @@ def _record(scores: ScopeScores, K: torch.Tensor, y: torch.Tensor, scope: Scope,
     scores.oof.extend(oof)
 
 
+@contextmanager
+def single_threaded():
+    """Run torch with one intra-op thread: chunks then give the same bits wherever they run,
+    and several chunks run side by side in Python threads (torch releases the GIL)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
+def score_chunk(nets: dict, ids: list[str], key: str, X: np.ndarray, y: np.ndarray, scopes: list[Scope], *,
+                layers: int = 1, combos: bool = True, penalties=DEFAULT_PENALTIES, device="cpu",
+                dtype=torch.float64) -> dict[str, ScopeScores]:
+    """Stage-1 scores of one stack of nets (one descriptor) in every scope (call it with
+    :func:`single_threaded` for results that do not depend on where it runs)."""
+    out = {s.name: ScopeScores() for s in scopes}
+    Z = frozen_features(nets, ids, X, layers=layers, device=device)
+    raw = torch.from_numpy(X).to(device)[None] if combos else None
+    for s in scopes:
+        y_s = torch.as_tensor(y[s.rows], dtype=dtype, device=device)
+        Zs = _scope_features(Z, s, dtype)
+        _record(out[s.name], None, y_s, s, [f"{i}|ridge" for i in ids], ids, "frozen", key, penalties, Z=Zs)
+        if combos:
+            Kc = _unit_trace(centred_gram(Zs)) + _unit_trace(_scope_tensors(raw, s, dtype))
+            _record(out[s.name], Kc, y_s, s, [f"{i}|ridge+raw" for i in ids], ids, "frozen+raw", key, penalties)
+    return out
+
+
+def score_chunk_remote(paths: dict[str, str], ids: list[str], key: str, X: np.ndarray, y: np.ndarray,
+                       scopes: list[Scope], options: dict) -> dict[str, ScopeScores]:
+    """:func:`score_chunk` on a worker: the nets are read from the libraries at ``paths``."""
+    from core.library import Library
+
+    nets = {}
+    for path in sorted(set(paths.values())):
+        with Library(path) as lib:
+            loaded, errors = lib.load_many([i for i in ids if paths[i] == path])
+        if errors:
+            raise RuntimeError("; ".join(errors.values()))
+        nets.update(loaded)
+    with single_threaded():
+        return score_chunk(nets, ids, key, X, y, scopes, **options)
+
+
 def run_stage1(pool: CandidatePool, descriptors: dict[str, np.ndarray], y: np.ndarray, scopes: list[Scope], *,
                layers: int = 1, combos: bool = True, penalties=DEFAULT_PENALTIES, device="cpu",
                dtype=torch.float64, progress: Callable[[int, int], None] | None = None,
-               cancel: Callable[[], bool] | None = None) -> dict[str, ScopeScores]:
-    """Score every model of the pool (and the raw-descriptor baselines) in every scope."""
+               cancel: Callable[[], bool] | None = None, executor=None) -> dict[str, ScopeScores]:
+    """Score every model of the pool (and the raw-descriptor baselines) in every scope.
+
+    With an ``executor`` (e.g. a Dask cluster's), stacks are scored as parallel tasks that
+    read their nets from the libraries; results are merged in the same order, so the
+    numbers equal an in-process run.
+    """
     out = {s.name: ScopeScores() for s in scopes}
-    y_t = {s.name: torch.as_tensor(y[s.rows], dtype=dtype, device=device) for s in scopes}
-    total, done = pool.n_models, 0
-    for key, nets in pool.nets.items():
-        X = descriptors[key]
-        raw = torch.from_numpy(X).to(device)[None]
-        raw_K = {s.name: _scope_tensors(raw, s, dtype) for s in scopes}
+    for key in pool.nets:  # the closed-form scratch baselines, one per descriptor
+        raw = torch.from_numpy(descriptors[key]).to(device)[None]
         for s in scopes:
-            _record(out[s.name], raw_K[s.name], y_t[s.name], s, [f"scratch|ridge|{pool.label(key)}"], [None], "raw",
-                    key, penalties)
-        for ids, Z in frozen_features_batched(nets, X, layers=layers, device=device):
+            y_s = torch.as_tensor(y[s.rows], dtype=dtype, device=device)
+            _record(out[s.name], _scope_tensors(raw, s, dtype), y_s, s, [f"scratch|ridge|{pool.label(key)}"],
+                    [None], "raw", key, penalties)
+    chunks = [(key, ids) for key, nets in pool.nets.items() for ids in stack_chunks(nets)]
+    options = dict(layers=layers, combos=combos, penalties=penalties, device=str(device), dtype=dtype)
+    total, done = pool.n_models, 0
+    with ExitStack() as stack:
+        if executor is None:  # chunks side by side on the cores, one torch thread each
+            stack.enter_context(single_threaded())
+            threads = stack.enter_context(ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)))
+            results = threads.map(lambda c: score_chunk(pool.nets[c[0]], c[1], c[0], descriptors[c[0]], y, scopes,
+                                                        **options), chunks)
+        else:
+            results = _remote(executor, pool, chunks, descriptors, y, scopes, options, cancel)
+        for (key, ids), scores in zip(chunks, results):
             if cancel is not None and cancel():
                 raise CancelledError("screen cancelled")
             for s in scopes:
-                K = _scope_tensors(Z, s, dtype)
-                _record(out[s.name], K, y_t[s.name], s, [f"{i}|ridge" for i in ids], ids, "frozen", key, penalties)
-                if combos:
-                    Kc = _unit_trace(K) + _unit_trace(raw_K[s.name])
-                    _record(out[s.name], Kc, y_t[s.name], s, [f"{i}|ridge+raw" for i in ids], ids, "frozen+raw",
-                            key, penalties)
+                out[s.name].extend(scores[s.name])
             done += len(ids)
             if progress:
                 progress(done, total)
     return out
+
+
+def _remote(executor, pool, chunks, descriptors, y, scopes, options, cancel):
+    library = dict(zip(pool.catalog["id"], pool.catalog["library"]))
+    futures = [executor.submit(score_chunk_remote, {i: library[i] for i in ids}, ids, key, descriptors[key], y,
+                               scopes, options) for key, ids in chunks]
+    try:
+        for fut in futures:
+            yield fut.result()
+    except Exception as exc:
+        from core.compute.dask_backend import ComputeError, is_cluster_failure
+
+        for fut in futures:
+            fut.cancel()
+        if is_cluster_failure(exc):
+            raise ComputeError(f"the cluster failed a stage-1 task ({type(exc).__name__}: {exc}); the screen "
+                               f"stopped and nothing was saved") from None
+        raise

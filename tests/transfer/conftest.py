@@ -3,13 +3,7 @@ import pytest
 
 from core import datasets
 from core.domains import Domain
-from core.library import Library
 from core.transfer.screen import ScreenConfig, Target
-
-
-@pytest.fixture(scope="session")
-def libraries(tiny_library):
-    return [Library(tiny_library)]
 
 
 def example_target(name: str, rows: int, seed: int = 0) -> Target:

@@ -41,3 +41,15 @@ def test_penalties_are_relative_to_each_models_scale():
     b = cv_ridge(centred_gram(Z * 10), y, splits)
     assert torch.allclose(a.oof, b.oof, atol=1e-8)  # rescaling features changes nothing
     assert torch.allclose(b.penalties, a.penalties * 100)
+
+
+def test_feature_path_equals_gram_path_when_features_are_fewer_than_rows():
+    rng = np.random.default_rng(2)
+    Z = standardise(torch.from_numpy(rng.normal(size=(4, 50, 12))))
+    Z[1, :, 5:] = 0.0  # padded (all-zero) columns, as in stacked nets of different widths
+    y = torch.from_numpy(rng.normal(size=50))
+    splits = CVScheme("repeated", k=5, repeats=2, seed=0).splits(y.numpy())
+    by_gram = cv_ridge(centred_gram(Z), y, splits)
+    by_features = cv_ridge(None, y, splits, Z=Z)
+    assert torch.allclose(by_gram.penalties, by_features.penalties)
+    assert torch.allclose(by_gram.oof, by_features.oof, atol=1e-8)

@@ -1,0 +1,105 @@
+"""Session-state keys and shared choices of the dashboard, defined once.
+
+Every page reads and writes the session through :class:`Key`; page paths, job kinds and
+the choices that several pages offer are enums here too, so a typo is an AttributeError
+rather than a silently empty widget.  Logic lives in ``core``; this module only holds
+names and the few accessors that need ``st.session_state``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from enum import StrEnum
+from pathlib import Path
+
+import streamlit as st
+
+
+class Key(StrEnum):
+    """Keys of ``st.session_state`` (one browser session each)."""
+
+    OWNER = "owner"  # token that ties background jobs to this session
+    DATASET = "dataset"  # core.workspace.Dataset the pages work on
+    LIBRARIES = "libraries"  # list of library paths in use
+    PICKED = "picked_models"  # model ids picked on the Library page
+    RUN_PATH = "run_path"  # folder of the run shown on Results and Predict
+    CONSUMED = "consumed_jobs"  # ids of finished jobs whose result was taken up
+    PRESET = "preset"  # screen preset chosen on Transfer
+    AUTO_OPEN = "auto_open_results"  # switch to Results when the screen finishes
+    PREDICTIONS = "predictions"  # last core.transfer.predict.Predictions
+    LEARN_RUN = "learn_run_path"  # run folder of the Learn page's demo screen
+
+
+class Page(StrEnum):
+    """Page files, relative to app.py (for st.switch_page and st.page_link)."""
+
+    HOME = "pages/home.py"
+    DATA = "pages/data.py"
+    LIBRARY = "pages/library.py"
+    TRANSFER = "pages/transfer.py"
+    RESULTS = "pages/results.py"
+    PREDICT = "pages/predict.py"
+    BUILD = "pages/build.py"
+    LEARN = "pages/learn.py"
+
+
+class JobKind(StrEnum):
+    """Kinds of background job (one of each kind is shown per page)."""
+
+    SCREEN = "screen"
+    LEARNING = "learning"
+    TRANSFERABILITY = "transferability"
+    BUILD = "build"
+    LEARN_DEMO = "learn_demo"
+
+
+class CandidateMode(StrEnum):
+    """Which library models a screen considers."""
+
+    ALL = "every model that reads the data"
+    FILTERED = "models matching a filter"
+    PICKED = "models picked on the Library page"
+
+
+class InputMode(StrEnum):
+    """How new structures reach the Predict page."""
+
+    TYPE = "type or paste"
+    UPLOAD = "upload a file"
+
+
+class HeatmapAxis(StrEnum):
+    """Columns of the transferability heatmap on Results."""
+
+    STRATEGY = "source property x strategy (this run)"
+    TARGET = "source property x target (this run and bundled examples)"
+
+
+class Duplicates(StrEnum):
+    """Labels for core.validation.Duplicates in the Data page."""
+
+    AVERAGE = "average"
+    FIRST = "first"
+    REPORT = "report"
+
+
+def owner() -> str:
+    """This session's job-owner token (made on first use)."""
+    if Key.OWNER not in st.session_state:
+        st.session_state[Key.OWNER] = uuid.uuid4().hex
+    return st.session_state[Key.OWNER]
+
+
+def libraries() -> list[str]:
+    """Library folders in use by this session (default: the default library)."""
+    if not st.session_state.get(Key.LIBRARIES):
+        from core.paths import default_library_dir
+
+        st.session_state[Key.LIBRARIES] = [str(default_library_dir())]
+    return list(st.session_state[Key.LIBRARIES])
+
+
+def run_path() -> Path | None:
+    """The run shown on Results and Predict, if any."""
+    value = st.session_state.get(Key.RUN_PATH)
+    return Path(value) if value else None

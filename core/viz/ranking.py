@@ -1,0 +1,155 @@
+"""Figures of a screen: the ranking, the spread of CV errors, out-of-fold parity plots."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from core.viz.theme import COLORS, KIND_FAMILY, KIND_LABELS, axis_label, style
+
+TRANSFER_KINDS = ("frozen", "frozen+raw", "strategy", "finetune")
+
+
+def family(kind: str) -> str:
+    """``transfer``, ``scratch`` or ``ensemble`` for a ranking ``kind``."""
+    return KIND_FAMILY.get(str(kind), "transfer")
+
+
+def short_name(row: pd.Series | dict, width: int = 48) -> str:
+    """Readable label of a ranking row: property and strategy, else the candidate id."""
+    prop = row.get("property") if hasattr(row, "get") else None
+    name = f"{prop} [{row['strategy']}]" if isinstance(prop, str) and prop else str(row["candidate"])
+    return name if len(name) <= width else name[: width - 1] + "\u2026"
+
+
+def ranking_figure(ranking: pd.DataFrame, top: int = 20, unit: str = "") -> go.Figure:
+    """Horizontal bars of the ``top`` candidates' CV MAE with their spread over folds.
+
+    The best scratch baseline is always included (and drawn as a dashed line), so the
+    reader sees at once whether anything beat it.
+    """
+    head = ranking.head(top)
+    scratch = ranking[ranking["kind"] == "raw"]
+    if len(scratch) and scratch.index[0] not in head.index:
+        head = pd.concat([head, scratch.head(1)])
+    head = head.iloc[::-1]
+    colors = [COLORS[family(k)] for k in head["kind"]]
+    labels = [f"#{int(r['rank'])} {short_name(r)}" for _, r in head.iterrows()]
+    fig = go.Figure(go.Bar(
+        x=head["cv_mae"], y=labels, orientation="h", marker_color=colors,
+        error_x=dict(type="data", array=head["cv_mae_std"].fillna(0).to_numpy(), thickness=1),
+        customdata=np.stack([head["candidate"], [KIND_LABELS.get(k, k) for k in head["kind"]]], axis=1),
+        hovertemplate="%{customdata[0]}<br>%{customdata[1]}<br>CV MAE %{x:.4g}<extra></extra>"))
+    if len(scratch):
+        fig.add_vline(x=float(scratch["cv_mae"].iloc[0]), line_dash="dash", line_color=COLORS["scratch"],
+                      annotation_text="best scratch", annotation_position="top")
+    fig.update_xaxes(title=axis_label("CV MAE", unit))
+    return style(fig, f"Top {min(top, len(ranking))} candidates by cross-validated MAE",
+                 height=max(320, 22 * len(head) + 120))
+
+
+def error_distribution(ranking: pd.DataFrame, unit: str = "", bins: int = 40) -> go.Figure:
+    """Histogram of the CV MAE of every screened transfer candidate, scratch baselines as lines.
+
+    Everything left of the red lines beat that scratch model under the same folds.
+    """
+    transfer = ranking[ranking["kind"].isin(TRANSFER_KINDS)]
+    fig = go.Figure(go.Histogram(x=transfer["cv_mae"], nbinsx=bins, marker_color=COLORS["transfer"], opacity=0.8,
+                                 name=f"{len(transfer)} transfer candidates",
+                                 hovertemplate="CV MAE %{x}<br>%{y} candidates<extra></extra>"))
+    scratch = ranking[ranking["kind"] == "raw"].drop_duplicates("candidate")
+    for i, (_, row) in enumerate(scratch.iterrows()):
+        fig.add_vline(x=float(row["cv_mae"]), line_color=COLORS["scratch"], line_width=2,
+                      line_dash="solid" if i == 0 else "dot",
+                      annotation_text=str(row["candidate"]).replace("scratch|", "scratch "),
+                      annotation_position="top right" if i % 2 == 0 else "bottom right",
+                      annotation_font_size=11)
+    ensemble = ranking[ranking["kind"] == "ensemble"]
+    if len(ensemble):
+        fig.add_vline(x=float(ensemble["cv_mae"].iloc[0]), line_color=COLORS["ensemble"], line_dash="dash",
+                      annotation_text="ensemble", annotation_position="top left")
+    fig.update_xaxes(title=axis_label("CV MAE", unit))
+    fig.update_yaxes(title="candidates")
+    fig.update_layout(showlegend=True, bargap=0.05)
+    return style(fig, "Cross-validated error of every screened model, with the scratch baselines")
+
+
+def oof_mean(oof: np.ndarray) -> np.ndarray:
+    """Mean out-of-fold prediction per row over repetitions (NaN where never predicted)."""
+    oof = np.atleast_2d(np.asarray(oof, dtype=float))
+    with np.errstate(invalid="ignore"):
+        counts = np.isfinite(oof).sum(axis=0)
+        total = np.where(np.isfinite(oof), oof, 0.0).sum(axis=0)
+    return np.where(counts > 0, total / np.maximum(counts, 1), np.nan)
+
+
+def parity_stats(y: np.ndarray, pred: np.ndarray) -> dict:
+    """MAE, RMSE and R2 over the rows that have a prediction."""
+    y, pred = np.asarray(y, dtype=float), np.asarray(pred, dtype=float)
+    ok = np.isfinite(pred)
+    err = pred[ok] - y[ok]
+    denom = ((y[ok] - y[ok].mean()) ** 2).sum()
+    return {"n": int(ok.sum()), "mae": float(np.abs(err).mean()) if ok.any() else float("nan"),
+            "rmse": float(np.sqrt((err ** 2).mean())) if ok.any() else float("nan"),
+            "r2": float(1 - (err ** 2).sum() / denom) if ok.any() and denom > 0 else float("nan")}
+
+
+def parity_figure(y: np.ndarray, predictions: dict[str, np.ndarray], *, target: str = "target", unit: str = "",
+                  structures: list[str] | None = None, families: dict[str, str] | None = None) -> go.Figure:
+    """Side-by-side out-of-fold parity plots (measured vs predicted), one per candidate.
+
+    Parameters
+    ----------
+    y : array (n,)
+        Measured values.
+    predictions : dict
+        Panel title -> out-of-fold predictions, (n,) or (repeats, n).
+    structures : list of str, optional
+        Shown on hover.
+    families : dict, optional
+        Panel title -> ``transfer``/``scratch``/``ensemble`` for the marker colour.
+    """
+    y = np.asarray(y, dtype=float)
+    names = list(predictions)
+    preds = {name: oof_mean(p) for name, p in predictions.items()}
+    stats = {name: parity_stats(y, p) for name, p in preds.items()}
+    titles = [f"{name}<br><sup>MAE {stats[name]['mae']:.3g} \u00b7 R\u00b2 {stats[name]['r2']:.2f} "
+              f"\u00b7 n={stats[name]['n']}</sup>" for name in names]
+    fig = make_subplots(rows=1, cols=len(names), subplot_titles=titles, shared_yaxes=True,
+                        horizontal_spacing=0.06)
+    values = np.concatenate([y] + [p[np.isfinite(p)] for p in preds.values()])
+    lo, hi = float(np.nanmin(values)), float(np.nanmax(values))
+    pad = 0.05 * (hi - lo or 1.0)
+    lo, hi = lo - pad, hi + pad
+    hover = structures if structures is not None else [str(i) for i in range(len(y))]
+    for col, name in enumerate(names, start=1):
+        color = COLORS[(families or {}).get(name, "transfer")]
+        pred = preds[name]
+        ok = np.isfinite(pred)
+        fig.add_trace(go.Scatter(x=y[ok], y=pred[ok], mode="markers", name=name, showlegend=False,
+                                 marker=dict(color=color, size=8, opacity=0.75, line=dict(width=0.5, color="white")),
+                                 text=[hover[i] for i in np.flatnonzero(ok)],
+                                 hovertemplate="%{text}<br>measured %{x:.4g}<br>predicted %{y:.4g}<extra></extra>"),
+                      row=1, col=col)
+        fig.add_trace(go.Scatter(x=[lo, hi], y=[lo, hi], mode="lines", showlegend=False, hoverinfo="skip",
+                                 line=dict(color=COLORS["neutral"], dash="dash", width=1)), row=1, col=col)
+        fig.update_xaxes(range=[lo, hi], title=axis_label(f"measured {target}", unit), row=1, col=col)
+        fig.update_yaxes(range=[lo, hi], row=1, col=col)
+    fig.update_yaxes(title=axis_label("out-of-fold prediction", unit), row=1, col=1)
+    return style(fig, None, height=440)
+
+
+def oof_frame(structures: list[str], y: np.ndarray, oof: dict[str, np.ndarray], candidates: list[str]) -> pd.DataFrame:
+    """Measured values and the mean out-of-fold prediction of each candidate, one row per structure."""
+    table = pd.DataFrame({"structure": list(structures), "measured": np.asarray(y, dtype=float)})
+    for name in candidates:
+        if name in oof:
+            table[name] = oof_mean(oof[name])
+    return table
+
+
+def parity_choices(ranking: pd.DataFrame, oof: dict) -> list[str]:
+    """Candidates that have out-of-fold predictions, in ranking order."""
+    return [c for c in ranking["candidate"] if c in oof]

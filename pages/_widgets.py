@@ -1,0 +1,294 @@
+"""Rendering helpers shared by the pages: cached core calls, job panels, figures, downloads.
+
+Only presentation lives here; every computation is a call into ``core``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+import streamlit as st
+
+from app_state import Key, owner
+from core.errors import InputError, LibraryError
+from core.jobs import JobRegistry, JobStatus, format_seconds
+
+
+# ====================================================================== cached resources
+@st.cache_resource(show_spinner=False)
+def job_registry() -> JobRegistry:
+    """One registry for the whole server; each session only sees its own jobs (by owner)."""
+    return JobRegistry()
+
+
+@st.cache_resource(show_spinner=False)
+def device_text() -> str:
+    from core.compute.device import device_label
+
+    return device_label()
+
+
+def _stamp(path: str) -> float:
+    """Changes whenever the library's catalog changes (so caches refresh after a build)."""
+    base = Path(path)
+    return sum(p.stat().st_mtime for p in (base / "catalog.sqlite", base / "catalog.sqlite-wal",
+                                           base / "library.json") if p.exists())
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _query(path: str, stamp: float, filters: tuple) -> pd.DataFrame:
+    from core.library import Library
+
+    with Library(path) as lib:
+        frame = lib.models(**dict(filters))
+    frame.insert(1, "library", path)
+    return frame
+
+
+def query_models(paths: list[str], **filters) -> pd.DataFrame:
+    """Catalog rows of every library in ``paths`` matching ``filters`` (Library.models)."""
+    key = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in filters.items() if v not in (None, [])))
+    frames = []
+    for path in paths:
+        try:
+            frames.append(_query(path, _stamp(path), key))
+        except LibraryError as exc:
+            st.warning(f"Library {path} cannot be read: {exc}")
+    frames = [f for f in frames if not f.empty]
+    if not frames:
+        return pd.DataFrame()
+    return pd.concat(frames, ignore_index=True).drop_duplicates("id")
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _card(path: str, stamp: float, model_id: str) -> dict:
+    from core.library import Library
+
+    with Library(path) as lib:
+        return lib.card(model_id)
+
+
+def model_card(path: str, model_id: str) -> dict:
+    return _card(path, _stamp(path), model_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def library_stats(path: str, stamp: float) -> dict:
+    from core.library import Library
+
+    with Library(path) as lib:
+        return lib.stats()
+
+
+def libraries_summary(paths: list[str]) -> dict:
+    """Models and properties over the libraries in use."""
+    frames = query_models(paths, columns=["id", "domain", "source", "property"])
+    if frames.empty:
+        return {"models": 0, "properties": 0, "domains": {}}
+    return {"models": int(len(frames)), "properties": int(frames["source"].nunique()),
+            "domains": frames.groupby("domain")["id"].count().to_dict()}
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _run(path: str, stamp: float):
+    from core.transfer.runs import load_run
+
+    return load_run(path)
+
+
+def load_run(path: str | Path):
+    """A saved run (cached per folder; InputError if it is not a run)."""
+    meta = Path(path) / "run.json"
+    if not meta.exists():
+        raise InputError(f"{path} is not a run folder")
+    return _run(str(path), meta.stat().st_mtime)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _read_table(data: bytes, name: str, digest: str) -> pd.DataFrame:
+    from core.tables import read_table
+
+    return read_table(data, name)
+
+
+def read_upload(upload) -> pd.DataFrame:
+    """The table of an uploaded file (InputError with a clear reason if it cannot be read)."""
+    data = upload.getvalue()
+    return _read_table(data, upload.name, hashlib.sha256(data).hexdigest())
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:12]
+
+
+# ====================================================================== session helpers
+def dataset():
+    """The session's dataset (core.workspace.Dataset) or None."""
+    return st.session_state.get(Key.DATASET)
+
+
+def dataset_caption(ds) -> str:
+    unit = f" ({ds.unit})" if ds.unit else ""
+    return (f"**{ds.name}**: {ds.n_rows} rows of {ds.domain.value} structures, target *{ds.target}*{unit}")
+
+
+def consume(job) -> bool:
+    """True the first time a finished job is seen by this session (to act on it once)."""
+    seen = st.session_state.setdefault(Key.CONSUMED, [])
+    if job.id in seen:
+        return False
+    seen.append(job.id)
+    return True
+
+
+# ====================================================================== background jobs
+def submit(kind: str, work: Callable, name: str):
+    """Start a background job for this session."""
+    return job_registry().submit(owner(), work, name=name, kind=kind)
+
+
+def latest_job(kind: str):
+    return job_registry().latest(owner(), kind)
+
+
+def job_panel(kind: str, *, label: str) -> object | None:
+    """Progress bar, time left, cancel button and log of this session's latest ``kind`` job.
+
+    While the job runs, the panel refreshes itself every second (a fragment); when it
+    ends, the whole page reruns once so the page can show the result.  Returns the job.
+    """
+    job = latest_job(kind)
+    if job is None:
+        return None
+    running = not job.done
+
+    @st.fragment(run_every=1.0 if running else None)
+    def panel():
+        snap = job.snapshot()
+        if snap.status.finished and running:
+            st.rerun()  # the whole page: show the result
+        if snap.status in (JobStatus.RUNNING, JobStatus.QUEUED):
+            left = format_seconds(snap.eta) if snap.status is JobStatus.RUNNING else "queued"
+            st.progress(min(max(snap.fraction, 0.0), 1.0),
+                        text=f"{label}: {snap.message} \u00b7 {snap.fraction:.0%} \u00b7 {snap.elapsed:.0f} s elapsed"
+                             f" \u00b7 time left {left}")
+            if st.button("Cancel", key=f"cancel_{kind}_{snap.id}", icon=":material/cancel:"):
+                job.cancel()
+                st.toast("Cancelling: the job stops at its next check.")
+        elif snap.status is JobStatus.FAILED:
+            st.error(f"{label} failed: {snap.error}")
+            if job.error_detail:
+                with st.expander("Technical details"):
+                    st.code(job.error_detail)
+        elif snap.status is JobStatus.CANCELLED:
+            st.warning(f"{label} was cancelled ({snap.message}).")
+        elif snap.status is JobStatus.DONE:
+            st.caption(f"{label} finished in {snap.elapsed:.1f} s.")
+        if snap.logs:
+            with st.expander("Log", expanded=False):
+                st.code("\n".join(snap.logs[-40:]))
+
+    panel()
+    return job
+
+
+def any_running() -> list:
+    return job_registry().running(owner())
+
+
+# ====================================================================== figures and downloads
+def show_figure(fig, name: str, key: str) -> None:
+    """A plotly figure with its downloads (HTML always, PNG when kaleido can render)."""
+    from core.viz.export import figure_html, png_available
+
+    st.plotly_chart(fig, key=f"chart_{key}", config={"displaylogo": False})
+    ok, why = png_available()
+    cols = st.columns([1, 1, 4])
+    cols[0].download_button("HTML", data=lambda: figure_html(fig), file_name=f"{name}.html", mime="text/html",
+                            key=f"html_{key}", icon=":material/download:", on_click="ignore")
+    if ok:
+        cols[1].download_button("PNG", data=lambda: _png_or_note(fig), file_name=f"{name}.png", mime="image/png",
+                                key=f"png_{key}", icon=":material/image:", on_click="ignore")
+    else:
+        cols[2].caption(f"PNG export is not available here ({why}); download the HTML instead.")
+
+
+def _png_or_note(fig) -> bytes:
+    """PNG bytes; if rendering fails off the script thread, a small PNG saying why."""
+    from core.viz.export import ExportError, figure_png, message_png
+
+    try:
+        return figure_png(fig)
+    except ExportError as exc:
+        return message_png(f"PNG export failed: {exc}. Download the HTML version instead.")
+
+
+def download_csv(frame: pd.DataFrame, name: str, label: str, key: str) -> None:
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False)
+    st.download_button(label, data=buffer.getvalue(), file_name=f"{name}.csv", mime="text/csv", key=key,
+                       icon=":material/download:", on_click="ignore")
+
+
+def viewer_3d(structure: str, domain, cif: str | None = None, height: int = 420) -> None:
+    """The 3D viewer of one structure (offline 3Dmol.js), or the reason there is none."""
+    from core.viz.structure3d import model_for, viewer_html
+
+    try:
+        model = model_for(structure, domain, cif)
+    except InputError as exc:
+        st.info(str(exc))
+        return
+    viewer = viewer_html(model, height=height)
+    if not viewer.offline:
+        st.warning(viewer.note)
+    st.caption(f"3D source: {model.origin}. Drag to rotate, scroll to zoom.")
+    st.iframe(viewer.html, height=height + 20)
+
+
+# ====================================================================== runs
+def _run_from_query() -> str | None:
+    """The run named in the URL (?run=<folder>), if it is a saved run; survives a refresh."""
+    from core.paths import runs_dir
+
+    name = st.query_params.get("run")
+    if not name:
+        return None
+    base = runs_dir().resolve()
+    path = (base / str(name)).resolve()
+    if path.parent != base or not (path / "run.json").exists():
+        return None
+    return str(path)
+
+
+def current_run_path() -> str | None:
+    """This session's run, else the one in the URL (restored after a browser refresh)."""
+    path = st.session_state.get(Key.RUN_PATH)
+    if path and (Path(path) / "run.json").exists():
+        return path
+    from_url = _run_from_query()
+    if from_url:
+        st.session_state[Key.RUN_PATH] = from_url
+    return from_url
+
+
+def past_runs_picker(key: str) -> None:
+    """A table of saved runs and a button to reopen one."""
+    from core.transfer.runs import list_runs
+
+    runs = list_runs()
+    if runs.empty:
+        st.caption("No saved runs yet.")
+        return
+    st.dataframe(runs.drop(columns=["path"]).head(50), hide_index=True, height=min(300, 40 + 35 * len(runs)),
+                 column_config={"best_cv_mae": st.column_config.NumberColumn(format="%.4g"),
+                                "nested_mae": st.column_config.NumberColumn(format="%.4g")})
+    labels = {row["path"]: f"{row['run']} \u2014 {row['target']} ({row['rows']} rows)" for _, row in runs.iterrows()}
+    choice = st.selectbox("Run", list(labels), format_func=labels.get, key=f"runpick_{key}")
+    if st.button("Open this run", key=f"runopen_{key}", icon=":material/folder_open:"):
+        st.session_state[Key.RUN_PATH] = choice
+        st.rerun()

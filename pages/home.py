@@ -1,0 +1,68 @@
+"""Home: what the workbench does in three steps, one-click examples, the library and device."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app_state import Key, Page, libraries
+from core import datasets
+from core.domains import Domain
+from core.workspace import EXAMPLE_ROWS, EXAMPLES, load_example
+from pages._widgets import device_text, libraries_summary
+
+DOMAIN_LABEL = {Domain.MOLECULE: "molecules", Domain.INORGANIC: "inorganic compounds", Domain.POLYMER: "polymers"}
+
+st.title("Predict a materials property from a few dozen measurements")
+st.markdown(
+    "A library of neural networks pretrained on large datasets of molecules, polymers and inorganic compounds "
+    "is tried, model by model, on **your small dataset** (\"shotgun\" transfer learning, after Yamada et al., "
+    "*ACS Cent. Sci.* 2019). Each model is ranked by cross-validation against a model trained from scratch "
+    "under the very same folds, and you are told honestly whether transfer helped.")
+
+steps = st.columns(3)
+steps[0].markdown("#### 1. Bring data\nA CSV or Excel table with a structure column (SMILES, polymer repeat "
+                  "unit with two `*`, chemical formula, or a zip of CIFs) and a measured property. "
+                  "Tens to hundreds of rows.")
+steps[1].markdown("#### 2. Shotgun transfer\nEvery pretrained model turns your structures into learned features; "
+                  "a simple regressor on those features is cross-validated. Hundreds of models in seconds, the "
+                  "best refitted with heavier regressors.")
+steps[2].markdown("#### 3. Read honest results\nA ranking against scratch baselines, parity plots, a "
+                  "transferability map, and a nested estimate of the whole procedure that does not flatter "
+                  "the winner. Then predict new structures.")
+
+st.subheader("Try an example")
+st.caption(f"One click loads {EXAMPLE_ROWS} rows of a bundled, measured dataset and opens the transfer page "
+           f"with a quick preset; press Start there.")
+
+
+def _start_example(name: str) -> None:
+    st.session_state[Key.DATASET] = load_example(name, EXAMPLE_ROWS)
+    st.session_state[Key.PRESET] = "quick"
+    st.session_state[Key.AUTO_OPEN] = True
+
+
+cols = st.columns(len(EXAMPLES))
+for col, (domain, name) in zip(cols, EXAMPLES.items()):
+    spec = datasets.get(name)
+    with col:
+        title = "FreeSolv" if name == "freesolv" else spec.property.split(" (")[0]
+        if st.button(f"Try an example: {title} ({DOMAIN_LABEL[domain]})", key=f"example_{name}",
+                     icon=":material/play_arrow:", type="primary" if domain is Domain.MOLECULE else "secondary",
+                     width="stretch"):
+            _start_example(name)
+            st.switch_page(Page.TRANSFER)
+        note = " Group-contribution estimates, not measurements." if spec.estimate else ""
+        st.caption(f"{spec.property} ({spec.unit}).{note}")
+
+st.subheader("What is in use")
+summary = libraries_summary(libraries())
+left, mid, right = st.columns(3)
+left.metric("Pretrained models", summary["models"])
+mid.metric("Source properties", summary["properties"])
+right.metric("Compute device", device_text())
+if summary["domains"]:
+    st.caption("Models per domain: " + ", ".join(f"{d} {n}" for d, n in sorted(summary["domains"].items())))
+st.caption("Libraries: " + "; ".join(libraries()) + ". Change them on the Build library page.")
+
+st.page_link(Page.DATA, label="Or upload your own data", icon=":material/upload:")
+st.page_link(Page.LEARN, label="New to transfer learning? A guided walk through the idea", icon=":material/school:")

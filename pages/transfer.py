@@ -1,0 +1,113 @@
+"""Transfer: choose candidates, strategies, CV scheme and top K; run the screen in the background."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app_state import CandidateMode, JobKind, Key, Page, libraries
+from core.errors import InputError
+from core.jobs import screen_work
+from core.transfer.candidates import CROSSES
+from core.transfer.cv import SCHEMES, CVScheme
+from core.transfer.strategies import BASELINES, STRATEGIES
+from core.workspace import PRESET_NOTES, SCREEN_PRESETS, screen_preset
+from pages._widgets import consume, dataset, dataset_caption, device_text, job_panel, libraries_summary, submit
+
+CV_LABELS = {"kfold": "k-fold", "repeated": "repeated k-fold", "loo": "leave-one-out",
+             "extrapolation": "extrapolation (train on the lower 80%, test on the top 20%)"}
+
+st.title("Shotgun transfer")
+ds = dataset()
+if ds is None:
+    st.info("No data yet. Load an example on the Home page or upload a table on the Data page.")
+    st.page_link(Page.HOME, label="Home: one-click examples", icon=":material/home:")
+    st.page_link(Page.DATA, label="Data: upload a table", icon=":material/table:")
+    st.stop()
+
+summary = libraries_summary(libraries())
+st.markdown(dataset_caption(ds))
+info = st.columns(3)
+info[0].metric("Device in use", device_text())
+info[1].metric("Library models", summary["models"])
+info[2].metric("Rows", ds.n_rows)
+
+# ---------------------------------------------------------------- settings
+if not st.session_state.get(Key.PRESET):
+    st.session_state[Key.PRESET] = "quick"
+preset = st.segmented_control("Preset", list(SCREEN_PRESETS), key=Key.PRESET, format_func=str.capitalize) or "quick"
+st.caption(f"{preset.capitalize()}: {PRESET_NOTES[preset]}.")
+base = screen_preset(preset)
+
+with st.expander("Settings (every one changes the run)", expanded=False):
+    c1, c2 = st.columns(2)
+    with c1:
+        mode = st.radio("Candidate models", list(CandidateMode), key=f"mode_{preset}")
+        search = None
+        picked = tuple(st.session_state.get(Key.PICKED) or ())
+        if mode is CandidateMode.FILTERED:
+            search = st.text_input("Filter (words in the property, source or notes)", key=f"search_{preset}",
+                                   placeholder="e.g. boiling, refractive, per mass") or None
+        elif mode is CandidateMode.PICKED:
+            st.caption(f"{len(picked)} models picked on the Library page." if picked else
+                       "No models picked yet: select rows in the Library page's table.")
+        domains = [d.value for d in CROSSES[ds.domain]]
+        model_domains = st.multiselect("Model domains", domains, default=domains, key=f"domains_{preset}",
+                                       help="Molecule and polymer models read each other's structures; "
+                                            "inorganic models read only formulas.")
+        strategies = st.multiselect("Stage-2 strategies (refit the top models)", STRATEGIES.names(),
+                                    default=list(base.strategies), key=f"strategies_{preset}",
+                                    format_func=lambda n: STRATEGIES[n].label)
+        baselines = st.multiselect("Scratch baselines (ridge on raw descriptors is always in)", BASELINES.names(),
+                                   default=list(base.baselines), key=f"baselines_{preset}",
+                                   format_func=lambda n: BASELINES[n].label)
+    with c2:
+        kind = st.selectbox("Cross-validation", SCHEMES, index=SCHEMES.index(base.cv.kind), key=f"cv_{preset}",
+                            format_func=CV_LABELS.get)
+        k = st.number_input("Folds", 2, 20, base.cv.k, key=f"k_{preset}", disabled=kind in ("loo", "extrapolation"))
+        repeats = st.number_input("Repeats", 1, 10, max(base.cv.repeats, 1), key=f"repeats_{preset}",
+                                  disabled=kind != "repeated")
+        top = st.number_input("Top K refitted in stage 2", 1, 200, base.top, key=f"top_{preset}")
+        layers = st.select_slider("Last hidden layers used as frozen features", [1, 2, 3], base.layers,
+                                  key=f"layers_{preset}")
+        ensemble = st.number_input("Ensemble of the best (0 for none)", 0, 20, base.ensemble, key=f"ens_{preset}")
+        nested = st.toggle("Nested estimate of the whole procedure (honest, slower)", base.nested,
+                           key=f"nested_{preset}")
+        nested_top = st.number_input("Models refitted inside each outer fold", 1, 50, base.nested_top,
+                                     key=f"ntop_{preset}", disabled=not nested)
+        seed = st.number_input("Seed (fixes every split and model)", 0, 10_000, 0, key=f"seed_{preset}")
+
+if mode is CandidateMode.PICKED and not picked:
+    st.warning("Pick models on the Library page first, or choose another candidate setting.")
+
+config = screen_preset(
+    preset, cv=CVScheme(kind, k=int(k), repeats=int(repeats), seed=int(seed)), strategies=tuple(strategies),
+    baselines=tuple(baselines), top=int(top), layers=int(layers), ensemble=int(ensemble), nested=bool(nested),
+    nested_top=int(nested_top), search=search, model_ids=picked if mode is CandidateMode.PICKED else None,
+    model_domains=tuple(model_domains) or None, seed=int(seed))
+
+# ---------------------------------------------------------------- start, progress, finish
+job = job_panel(JobKind.SCREEN, label="Screen")
+busy = job is not None and not job.done
+if st.button("Start", type="primary", icon=":material/rocket_launch:", disabled=busy, key="start_screen"):
+    try:
+        config.check()
+        ds.check()
+        if config.cv.kind in ("kfold", "repeated") and ds.n_rows < 2 * config.cv.k:
+            raise InputError(f"{config.cv.k}-fold cross-validation needs at least {2 * config.cv.k} rows; "
+                             f"the data have {ds.n_rows}. Use fewer folds or leave-one-out.")
+        if config.model_ids is not None and not config.model_ids:
+            raise InputError("no models picked: pick some on the Library page or screen every model")
+    except InputError as exc:
+        st.error(str(exc))
+    else:
+        st.session_state[Key.AUTO_OPEN] = True
+        submit(JobKind.SCREEN, screen_work(ds.to_target(), libraries(), config), name=f"screen {ds.name}")
+        st.rerun()
+
+if job is not None and job.done and job.result and consume(job):
+    st.session_state[Key.RUN_PATH] = str(job.result["path"])
+    if st.session_state.pop(Key.AUTO_OPEN, False):
+        st.switch_page(Page.RESULTS)
+if job is not None and job.done and job.result:
+    st.success(job.result["result"].summary["verdict"])
+    st.page_link(Page.RESULTS, label="Open the results", icon=":material/insights:")
