@@ -14,6 +14,8 @@ from pathlib import Path
 
 import streamlit as st
 
+APP_SCRIPT = Path(__file__).resolve().parent / "app.py"
+
 
 class Key(StrEnum):
     """Keys of ``st.session_state`` (one browser session each)."""
@@ -25,9 +27,12 @@ class Key(StrEnum):
     RUN_PATH = "run_path"  # folder of the run shown on Results and Predict
     CONSUMED = "consumed_jobs"  # ids of finished jobs whose result was taken up
     PRESET = "preset"  # screen preset chosen on Transfer
+    SCREEN_CONFIG = "screen_config"  # the ScreenConfig the Transfer page's settings make
     AUTO_OPEN = "auto_open_results"  # switch to Results when the screen finishes
     PREDICTIONS = "predictions"  # last core.transfer.predict.Predictions
     LEARN_RUN = "learn_run_path"  # run folder of the Learn page's demo screen
+    SCHEDULER = "scheduler"  # Dask scheduler setting ("" in-process, "local:N", "tcp://host:port")
+    CLUSTER = "cluster"  # what core.compute.dask_backend.describe said of the scheduler setting
 
 
 class Page(StrEnum):
@@ -51,6 +56,7 @@ class JobKind(StrEnum):
     TRANSFERABILITY = "transferability"
     BUILD = "build"
     LEARN_DEMO = "learn_demo"
+    LEARN_COMPARE = "learn_compare"
 
 
 class CandidateMode(StrEnum):
@@ -99,7 +105,32 @@ def libraries() -> list[str]:
     return list(st.session_state[Key.LIBRARIES])
 
 
+def scheduler() -> str | None:
+    """The Dask scheduler this session's screens and builds use (None: in-process)."""
+    return st.session_state.get(Key.SCHEDULER) or None
+
+
 def run_path() -> Path | None:
     """The run shown on Results and Predict, if any."""
     value = st.session_state.get(Key.RUN_PATH)
     return Path(value) if value else None
+
+
+def ensure_navigation() -> None:
+    """Run app.py first when Streamlit ran a page file on its own (legacy pages/ mode).
+
+    Streamlit treats an app that has a ``pages/`` folder as an old-style multipage app
+    until ``st.navigation`` has run once in the process: a first request for a page URL
+    (e.g. a bookmarked ``/results?run=...``) then runs that page file alone, without
+    app.py's navigation, settings and sidebar, and lists every file of ``pages/`` as a
+    page.  Every page calls this first: it switches the legacy mode off and runs app.py
+    in its place, which routes to this same page; no rerun, so no click is lost.
+    """
+    import runpy
+
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        runpy.run_path(str(APP_SCRIPT), run_name="__main__")
+        st.stop()

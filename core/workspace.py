@@ -72,9 +72,10 @@ class Dataset:
         self.to_target().check()
 
     def to_target(self) -> Target:
-        """The engine's :class:`~core.transfer.screen.Target`."""
-        return Target(self.valid["structure"].astype(str).tolist(), self.values, self.domain,
-                      name=self.name, unit=self.unit)
+        """The engine's :class:`~core.transfer.screen.Target`, named ``<dataset>: <column>``."""
+        name = self.name if self.target == self.name else f"{self.name}: {self.target}"
+        return Target(self.valid["structure"].astype(str).tolist(), self.values, self.domain, name=name,
+                      unit=self.unit)
 
 
 def from_report(report: ValidationReport, name: str, target: str | None = None, unit: str = "") -> Dataset:
@@ -89,11 +90,15 @@ def from_report(report: ValidationReport, name: str, target: str | None = None, 
 
 
 def load_example(name: str, rows: int | None = EXAMPLE_ROWS, seed: int = 0) -> Dataset:
-    """A bundled example dataset, subsampled to ``rows`` with a fixed seed."""
+    """A bundled example dataset, subsampled to ``rows`` with a fixed seed.
+
+    Rows with the same structure are averaged first, as
+    :func:`core.transfer.transferability.example_targets` does, so the same rows come out.
+    """
     from core import datasets
 
     spec = datasets.get(name)
-    table = datasets.load(spec)
+    table = datasets.aggregate_duplicates(datasets.load(spec)[["structure", "target"]])
     if rows and len(table) > rows:
         table = table.sample(rows, random_state=seed).reset_index(drop=True)
     column = spec.property

@@ -13,7 +13,7 @@ from typing import Callable
 import pandas as pd
 import streamlit as st
 
-from app_state import Key, owner
+from app_state import Key, Page, owner
 from core.errors import InputError, LibraryError
 from core.jobs import JobRegistry, JobStatus, format_seconds
 
@@ -30,6 +30,26 @@ def device_text() -> str:
     from core.compute.device import device_label
 
     return device_label()
+
+
+def compute_text() -> str:
+    """Where screens and builds run for this session: in process, or on Dask workers."""
+    from app_state import Key
+
+    cluster = st.session_state.get(Key.CLUSTER)
+    if not cluster or cluster["kind"] == "in-process":
+        return "in-process"
+    return f"Dask, {len(cluster['workers'])} workers ({cluster['label']})"
+
+
+def workers_table(cluster: dict) -> None:
+    """The workers of a described scheduler setting, as a table."""
+    if not cluster["workers"]:
+        st.caption("No Dask workers: stage 1 and builds run in this process, on this machine's cores.")
+        return
+    frame = pd.DataFrame(cluster["workers"])
+    frame["memory_limit"] = frame["memory_limit"].map(lambda b: f"{b / 2**30:.1f} GiB" if b else "")
+    st.dataframe(frame, hide_index=True, width="stretch")
 
 
 def _stamp(path: str) -> float:
@@ -76,14 +96,6 @@ def model_card(path: str, model_id: str) -> dict:
     return _card(path, _stamp(path), model_id)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def library_stats(path: str, stamp: float) -> dict:
-    from core.library import Library
-
-    with Library(path) as lib:
-        return lib.stats()
-
-
 def libraries_summary(paths: list[str]) -> dict:
     """Models and properties over the libraries in use."""
     frames = query_models(paths, columns=["id", "domain", "source", "property"])
@@ -109,16 +121,61 @@ def load_run(path: str | Path):
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _read_table(data: bytes, name: str, digest: str) -> pd.DataFrame:
+def _read_table(_data: bytes, name: str, digest: str, limit: int) -> pd.DataFrame:
     from core.tables import read_table
 
-    return read_table(data, name)
+    return read_table(_data, name)  # keyed by the content's digest and the size limit, not the bytes
+
+
+def upload_limit_mb() -> int:
+    """The upload limit in whole MB, from core.tables.max_upload_bytes (MDL_MAX_UPLOAD_MB)."""
+    import math
+
+    from core.tables import max_upload_bytes
+
+    return max(1, math.ceil(max_upload_bytes() / 2**20))
 
 
 def read_upload(upload) -> pd.DataFrame:
     """The table of an uploaded file (InputError with a clear reason if it cannot be read)."""
+    from core.tables import max_upload_bytes
+
     data = upload.getvalue()
-    return _read_table(data, upload.name, hashlib.sha256(data).hexdigest())
+    return _read_table(data, upload.name, hashlib.sha256(data).hexdigest(), max_upload_bytes())
+
+
+def upload_table(upload) -> pd.DataFrame:
+    """:func:`read_upload`, or an error naming the file and a stop of the page."""
+    from core.tables import max_upload_bytes
+
+    try:
+        if upload.size > max_upload_bytes():
+            raise InputError(f"{upload.name} is {upload.size / 2**20:.1f} MB; the limit is {upload_limit_mb()} MB "
+                             "(MDL_MAX_UPLOAD_MB)")
+        return read_upload(upload)
+    except InputError as exc:
+        st.error(f"Cannot read {upload.name}: {exc}")
+        st.stop()
+
+
+def run_or_stop(empty_message: str, picker_key: str):
+    """The run shown on Results and Predict, or a way to get one and a stop of the page.
+
+    Without a run: ``empty_message``, a link to Transfer and the saved runs to reopen.  An
+    unreadable run folder: its error, and the session forgets it.
+    """
+    path = current_run_path()
+    if path is None:
+        st.info(empty_message)
+        st.page_link(Page.TRANSFER, label="Transfer", icon=":material/rocket_launch:")
+        past_runs_picker(picker_key)
+        st.stop()
+    try:
+        return path, load_run(path)
+    except InputError as exc:
+        st.error(str(exc))
+        st.session_state.pop(Key.RUN_PATH, None)
+        st.stop()
 
 
 def digest(data: bytes) -> str:
@@ -207,14 +264,14 @@ def show_figure(fig, name: str, key: str) -> None:
 
     st.plotly_chart(fig, key=f"chart_{key}", config={"displaylogo": False})
     ok, why = png_available()
-    cols = st.columns([1, 1, 4])
-    cols[0].download_button("HTML", data=lambda: figure_html(fig), file_name=f"{name}.html", mime="text/html",
-                            key=f"html_{key}", icon=":material/download:", on_click="ignore")
-    if ok:
-        cols[1].download_button("PNG", data=lambda: _png_or_note(fig), file_name=f"{name}.png", mime="image/png",
-                                key=f"png_{key}", icon=":material/image:", on_click="ignore")
-    else:
-        cols[2].caption(f"PNG export is not available here ({why}); download the HTML instead.")
+    with st.container(horizontal=True, gap="small"):
+        st.download_button("HTML", data=lambda: figure_html(fig), file_name=f"{name}.html", mime="text/html",
+                           key=f"html_{key}", icon=":material/download:", on_click="ignore", width="content")
+        if ok:
+            st.download_button("PNG", data=lambda: _png_or_note(fig), file_name=f"{name}.png", mime="image/png",
+                               key=f"png_{key}", icon=":material/image:", on_click="ignore", width="content")
+        else:
+            st.caption(f"PNG export is not available here ({why}); download the HTML instead.")
 
 
 def _png_or_note(fig) -> bytes:
@@ -292,3 +349,15 @@ def past_runs_picker(key: str) -> None:
     if st.button("Open this run", key=f"runopen_{key}", icon=":material/folder_open:"):
         st.session_state[Key.RUN_PATH] = choice
         st.rerun()
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _validate(_table: pd.DataFrame, table_id: str, structure: str, target: str, domain: str, duplicates: str):
+    from core.validation import validate
+
+    return validate(_table, structure=structure, targets=[target], domain=domain, duplicates=duplicates)
+
+
+def validate_table(table: pd.DataFrame, table_id: str, structure: str, target: str, domain: str, duplicates: str):
+    """core.validation.validate, cached per (file, columns, domain, duplicates)."""
+    return _validate(table, table_id, structure, target, domain, duplicates)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_state import Key, Page, libraries
+from app_state import Key, Page, ensure_navigation, libraries
 from core import datasets
 from core.domains import Domain
 from core.workspace import EXAMPLE_ROWS, EXAMPLES, load_example
 from pages._widgets import device_text, libraries_summary
 
-DOMAIN_LABEL = {Domain.MOLECULE: "molecules", Domain.INORGANIC: "inorganic compounds", Domain.POLYMER: "polymers"}
+ensure_navigation()
+
+DOMAIN_LABEL = {Domain.MOLECULE: "molecules", Domain.INORGANIC: "inorganic", Domain.POLYMER: "polymers"}
+SHORT = {"freesolv": "FreeSolv", "steels_yield": "Steel strength", "polymer_tg_common": "Polymer Tg"}
 
 st.title("Predict a materials property from a few dozen measurements")
 st.markdown(
@@ -45,7 +48,7 @@ cols = st.columns(len(EXAMPLES))
 for col, (domain, name) in zip(cols, EXAMPLES.items()):
     spec = datasets.get(name)
     with col:
-        title = "FreeSolv" if name == "freesolv" else spec.property.split(" (")[0]
+        title = SHORT.get(name, name)
         if st.button(f"Try an example: {title} ({DOMAIN_LABEL[domain]})", key=f"example_{name}",
                      icon=":material/play_arrow:", type="primary" if domain is Domain.MOLECULE else "secondary",
                      width="stretch"):

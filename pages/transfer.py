@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_state import CandidateMode, JobKind, Key, Page, libraries
+from app_state import CandidateMode, JobKind, Key, Page, ensure_navigation, libraries, scheduler
 from core.errors import InputError
 from core.jobs import screen_work
 from core.transfer.candidates import CROSSES
 from core.transfer.cv import SCHEMES, CVScheme
 from core.transfer.strategies import BASELINES, STRATEGIES
 from core.workspace import PRESET_NOTES, SCREEN_PRESETS, screen_preset
-from pages._widgets import consume, dataset, dataset_caption, device_text, job_panel, libraries_summary, submit
+from pages._widgets import compute_text, dataset, dataset_caption, device_text, job_panel, libraries_summary, submit
+
+ensure_navigation()
 
 CV_LABELS = {"kfold": "k-fold", "repeated": "repeated k-fold", "loo": "leave-one-out",
              "extrapolation": "extrapolation (train on the lower 80%, test on the top 20%)"}
@@ -27,8 +29,11 @@ if ds is None:
 summary = libraries_summary(libraries())
 st.markdown(dataset_caption(ds))
 info = st.columns(3)
-info[0].metric("Device in use", device_text())
-info[1].metric("Library models", summary["models"])
+info[0].metric("Device in use", device_text(), help=f"Stage 1 runs {compute_text()}; change it on Build library.")
+candidates = sum(summary["domains"].get(d.value, 0) for d in CROSSES[ds.domain])
+info[1].metric("Candidate models", candidates,
+               help="Models of the libraries in use whose descriptors read "
+                    f"{ds.domain.value} structures ({', '.join(d.value for d in CROSSES[ds.domain])})")
 info[2].metric("Rows", ds.n_rows)
 
 # ---------------------------------------------------------------- settings
@@ -83,7 +88,14 @@ config = screen_preset(
     preset, cv=CVScheme(kind, k=int(k), repeats=int(repeats), seed=int(seed)), strategies=tuple(strategies),
     baselines=tuple(baselines), top=int(top), layers=int(layers), ensemble=int(ensemble), nested=bool(nested),
     nested_top=int(nested_top), search=search, model_ids=picked if mode is CandidateMode.PICKED else None,
-    model_domains=tuple(model_domains) or None, seed=int(seed))
+    model_domains=tuple(model_domains) or None, seed=int(seed), scheduler=scheduler())
+st.session_state[Key.SCREEN_CONFIG] = config  # what Start will run (shown below, checked by tests)
+st.caption(f"Will run: {config.cv.label()} CV; stage 1 on every candidate, "
+           f"{', '.join(config.strategies) or 'no stage-2 strategy'} on the top {config.top}; "
+           f"baselines {', '.join(('scratch_ridge',) + tuple(b for b in config.baselines if b != 'scratch_ridge'))}; "
+           + (f"nested estimate over {config.nested_folds} outer folds (top {config.nested_top} refitted); "
+              if config.nested else "no nested estimate; ")
+           + f"seed {config.seed}; stage 1 {compute_text()}.")
 
 # ---------------------------------------------------------------- start, progress, finish
 job = job_panel(JobKind.SCREEN, label="Screen")
@@ -104,10 +116,6 @@ if st.button("Start", type="primary", icon=":material/rocket_launch:", disabled=
         submit(JobKind.SCREEN, screen_work(ds.to_target(), libraries(), config), name=f"screen {ds.name}")
         st.rerun()
 
-if job is not None and job.done and job.result and consume(job):
-    st.session_state[Key.RUN_PATH] = str(job.result["path"])
-    if st.session_state.pop(Key.AUTO_OPEN, False):
-        st.switch_page(Page.RESULTS)
 if job is not None and job.done and job.result:
     st.success(job.result["result"].summary["verdict"])
     st.page_link(Page.RESULTS, label="Open the results", icon=":material/insights:")

@@ -6,29 +6,7 @@ import pytest
 
 from core.errors import InputError
 from core.tables import read_table
-
-CIF = """data_NaCl
-_symmetry_space_group_name_H-M   'P 1'
-_cell_length_a   5.64
-_cell_length_b   5.64
-_cell_length_c   5.64
-_cell_angle_alpha   90
-_cell_angle_beta   90
-_cell_angle_gamma   90
-_symmetry_Int_Tables_number   1
-loop_
- _symmetry_equiv_pos_as_xyz
-  'x, y, z'
-loop_
- _atom_site_label
- _atom_site_type_symbol
- _atom_site_fract_x
- _atom_site_fract_y
- _atom_site_fract_z
- _atom_site_occupancy
-  Na1  Na  0.0  0.0  0.0  1
-  Cl1  Cl  0.5  0.5  0.5  1
-"""
+from tests.crystals import CIF
 
 
 def test_csv_keeps_line_positions_across_blank_lines():

@@ -8,7 +8,8 @@ from core.errors import InputError
 from core.tables import read_table
 from core.validation import detect, validate
 
-from tests.test_tables import CIF, _zip
+from tests.crystals import CIF
+from tests.test_tables import _zip
 
 
 def _table(text: str) -> pd.DataFrame:

@@ -85,6 +85,40 @@ def workers(client) -> list[dict]:
              "name": str(w.get("name"))} for addr, w in info.items()]
 
 
+def describe(text: str | None, timeout: str = "5s") -> dict:
+    """What a scheduler setting will use, for settings pages: kind, label and workers.
+
+    ``None`` or an empty string is the in-process engine.  A local cluster is described
+    without starting it (its workers start with each run and stop after it); a remote
+    scheduler is contacted once and its current workers are listed.
+
+    Raises
+    ------
+    InputError
+        The setting is malformed or the scheduler cannot be reached.
+    """
+    import os
+
+    if not (text or "").strip():
+        return {"kind": "in-process", "label": "in-process (this machine's cores, no Dask)", "workers": []}
+    spec = parse_scheduler(text)
+    if spec.kind == "local":
+        n = spec.workers or os.cpu_count() or 1
+        return {"kind": "local", "label": spec.label(), "workers": [
+            {"address": f"local worker {i + 1} (started per run)", "threads": 1, "memory_limit": None,
+             "name": str(i)} for i in range(n)]}
+    from dask.distributed import Client
+
+    try:
+        client = Client(spec.address, timeout=timeout)
+    except (OSError, TimeoutError) as exc:
+        raise InputError(f"cannot reach the Dask scheduler at {spec.address}: {exc}") from None
+    try:
+        return {"kind": "address", "label": spec.address, "workers": workers(client)}
+    finally:
+        client.close()
+
+
 def executor(client):
     """A ``concurrent.futures`` executor that runs on the cluster."""
     return client.get_executor()

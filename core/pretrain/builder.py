@@ -33,7 +33,7 @@ from core.library.model import n_parameters, round_weights
 from core.metrics import regression_metrics
 from core.pretrain.architecture import sample_stack, sample_subset
 from core.pretrain.presets import PRESETS, DescriptorPlan, Preset
-from core.pretrain.sources import SourceData, load_source, sample_and_split
+from core.pretrain.sources import load_source, sample_and_split
 from core.pretrain.stacked import NetArrays, SparseRows, StackedMLP, train_stack
 
 

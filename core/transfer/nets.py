@@ -127,5 +127,6 @@ class ScratchNet(_NetRegressor):
         mean = X[:, subset].mean(axis=0)
         std = X[:, subset].std(axis=0)
         stack = StackedMLP([subset], [tuple(w.shape[1] for w in self.like.weights)], [self.like.activation], [0.0],
-                           [mean], [np.where(std > 0, std, 1.0)], seed=self.seed)
+                           [mean], [np.where(std > 1e-6 * np.abs(X[:, subset]).max(axis=0), std, 1.0)],
+                           seed=self.seed)  # (nearly) constant columns keep scale 1, as in BoundedScaler
         return self._train(stack, X, y, self.lr)

@@ -2,7 +2,8 @@
 
 :class:`LinearFeatureRidge` is the scikit-learn twin of a stage-1 candidate: the same
 features (frozen, raw, or both with unit-trace block scaling), standardised on the
-training rows, and ridge with the same relative penalty.  Refitted on the rows a stage-1
+training rows (new rows bounded, see :mod:`core.transfer.scaling`), and ridge with the same
+relative penalty.  Refitted on the rows a stage-1
 score was computed on, it reproduces that score's model exactly.
 """
 
@@ -14,6 +15,7 @@ from sklearn.linear_model import Ridge
 
 from core.pretrain.stacked import NetArrays
 from core.transfer.frozen import FrozenFeatures
+from core.transfer.scaling import BoundedScaler
 
 KINDS = ("frozen", "frozen+raw", "raw")
 
@@ -47,11 +49,8 @@ class LinearFeatureRidge(RegressorMixin, BaseEstimator):
         return blocks
 
     def _scaled(self, X) -> np.ndarray:
-        parts = []
-        for block, mean, std, weight in zip(self._blocks(X), self.means_, self.stds_, self.weights_):
-            safe = np.where(std > 0, std, 1.0)
-            parts.append(np.where(std > 0, (block - mean) / safe, 0.0) * weight)
-        return np.hstack(parts)
+        return np.hstack([scaler.transform(block) * weight
+                          for block, scaler, weight in zip(self._blocks(X), self.scalers_, self.weights_)])
 
     def fit(self, X, y):
         if self.kind not in KINDS:
@@ -60,15 +59,11 @@ class LinearFeatureRidge(RegressorMixin, BaseEstimator):
             self.frozen_ = FrozenFeatures(self.net, self.layers).fit(X)
         blocks = self._blocks(X)
         n = len(y)
-        self.means_ = [b.mean(axis=0) for b in blocks]
-        self.stds_ = [b.std(axis=0) for b in blocks]
+        self.scalers_ = [BoundedScaler().fit(b) for b in blocks]
         self.weights_ = [1.0] * len(blocks)
         if len(blocks) > 1:  # each block to unit trace of its centred Gram matrix
-            self.weights_ = []
-            for b, mean, std in zip(blocks, self.means_, self.stds_):
-                z = np.where(std > 0, (b - mean) / np.where(std > 0, std, 1.0), 0.0)
-                trace = float((z**2).sum())
-                self.weights_.append(1.0 / np.sqrt(trace) if trace > 0 else 0.0)
+            traces = [float((scaler.transform(b) ** 2).sum()) for b, scaler in zip(blocks, self.scalers_)]
+            self.weights_ = [1.0 / np.sqrt(t) if t > 0 else 0.0 for t in traces]
         Z = self._scaled(X)
         Zc = Z - Z.mean(axis=0)
         scale = float((Zc**2).sum()) / n or 1.0

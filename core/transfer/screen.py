@@ -15,7 +15,6 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
-import torch
 from sklearn.model_selection import KFold
 
 from core.compute.device import device_label, resolve_device
@@ -342,7 +341,8 @@ def screen(target: Target, libraries: list[Library], config: ScreenConfig | None
     device = resolve_device(config.device)
     scopes = [full] + [_inner_scope(o, tr, y, config) for o, (tr, _) in enumerate(outer)]
     t1 = time.perf_counter()
-    stage1 = _stage1(pool, descriptors, y, scopes, config, device, tell, cancel, say)
+    compute: dict = {"scheduler": config.scheduler, "workers": []}
+    stage1 = _stage1(pool, descriptors, y, scopes, config, device, tell, cancel, say, compute)
     times["stage1"] = time.perf_counter() - t1
     say(f"stage 1: {pool.n_models} models x {len(scopes)} scopes in {times['stage1']:.1f} s")
     t2 = time.perf_counter()
@@ -355,13 +355,15 @@ def screen(target: Target, libraries: list[Library], config: ScreenConfig | None
     ranking, oof = _ranking(rows, pool, y, full.splits, config)
     times["total"] = time.perf_counter() - t0
     summary = _summary(ranking, nested, pool, times, device, len(scopes))
+    summary["compute"] = compute
     return ScreenResult(config=config.to_dict(), target={"name": target.name, "domain": target.domain.value,
                                                          "unit": target.unit, "n": int(len(y))},
                         ranking=ranking, oof=oof, y=y, structures=list(target.structures), splits=full.splits,
                         nested=nested, summary=summary, skipped=pool.skipped)
 
 
-def _stage1(pool, descriptors, y, scopes, config, device, tell, cancel, say):
+def _stage1(pool, descriptors, y, scopes, config, device, tell, cancel, say, compute: dict):
+    """Stage 1 in process, or on the Dask cluster of ``config.scheduler`` (its workers go in ``compute``)."""
     options = dict(layers=config.layers, combos=config.combos, penalties=config.penalties, device=device,
                    progress=lambda d, t: tell("stage 1", d, t), cancel=cancel)
     if not config.scheduler:
@@ -369,7 +371,8 @@ def _stage1(pool, descriptors, y, scopes, config, device, tell, cancel, say):
     from core.compute.dask_backend import dask_client, executor, workers
 
     with dask_client(config.scheduler) as client:
-        say(f"stage 1 on {len(workers(client))} Dask workers ({config.scheduler})")
+        compute["workers"] = [w["address"] for w in workers(client)]
+        say(f"stage 1 on {len(compute['workers'])} Dask workers ({config.scheduler})")
         return run_stage1(pool, descriptors, y, scopes, executor=executor(client), **options)
 
 

@@ -28,16 +28,15 @@ import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.ensemble import RandomForestRegressor
-from sklearn.feature_selection import VarianceThreshold
 from sklearn.gaussian_process import GaussianProcessRegressor
 from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
 from sklearn.linear_model import BayesianRidge, RidgeCV
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 
 from core.registry import Registry
 from core.transfer.frozen import FrozenFeatures
 from core.transfer.nets import FineTunedNet, ScratchNet
+from core.transfer.scaling import BoundedScaler
 
 ALPHAS = np.logspace(-3, 4, 15)
 
@@ -69,7 +68,7 @@ def _gp(seed: int) -> GaussianProcessRegressor:
 
 def _frozen(regressor_factory, scale=True):
     def make(net, layers=1, seed=0, trees=100, device="auto"):
-        steps = [FrozenFeatures(net, layers)] + ([StandardScaler()] if scale else [])
+        steps = [FrozenFeatures(net, layers)] + ([BoundedScaler()] if scale else [])
         return make_pipeline(*steps, regressor_factory(seed=seed, trees=trees))
 
     return make
@@ -93,7 +92,7 @@ for _s in (
 BASELINES: Registry[Strategy] = Registry("baseline")
 for _s in (
     Strategy("scratch_ridge", "ridge on raw descriptors", "scratch",
-             lambda net=None, seed=0, trees=100, device="auto": make_pipeline(VarianceThreshold(), StandardScaler(),
+             lambda net=None, seed=0, trees=100, device="auto": make_pipeline(BoundedScaler(),
                                                                               RidgeCV(alphas=ALPHAS))),
     Strategy("scratch_rf", "random forest on raw descriptors", "scratch",
              lambda net=None, seed=0, trees=100, device="auto": _rf(trees, seed)),

@@ -66,13 +66,18 @@ def transferability(targets: list[Target], libraries: list[Library], config: Scr
 
 
 def example_targets(names: list[str], rows: int | None = 100, seed: int = 0) -> list[Target]:
-    """Bundled example datasets as targets, each subsampled to ``rows`` (seeded)."""
+    """Bundled example datasets as targets, each subsampled to ``rows`` (seeded).
+
+    Rows with the same structure are averaged first (as ``screen`` does with uploads), so
+    no structure sits in a training and a test fold at once.
+    """
     from core import datasets
+    from core.datasets import aggregate_duplicates
 
     out = []
     for name in names:
         spec = datasets.get(name)
-        table = datasets.load(spec)
+        table = aggregate_duplicates(datasets.load(spec)[["structure", "target"]])
         if rows and len(table) > rows:
             table = table.sample(rows, random_state=seed)
         out.append(Target(table["structure"].tolist(), table["target"].to_numpy(dtype=float), spec.domain,

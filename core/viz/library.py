@@ -79,7 +79,7 @@ def architecture_figure(card: dict, frozen_layers: int = 1) -> go.Figure:
         h0, h1 = heights[i] / 2, heights[i + 1] / 2
         fig.add_shape(type="path", path=f"M {i + 0.15},{-h0} L {i + 0.85},{-h1} L {i + 0.85},{h1} L {i + 0.15},{h0} Z",
                       fillcolor="rgba(148,163,184,0.25)", line=dict(width=0))
-    for i, ((label, size), h) in enumerate(zip(layers, heights)):
+    for i, ((label, _), h) in enumerate(zip(layers, heights)):
         color = COLORS["highlight"] if i in frozen else (COLORS["neutral"] if i in (0, len(layers) - 1)
                                                           else COLORS["transfer"])
         fig.add_shape(type="rect", x0=i - 0.15, x1=i + 0.15, y0=-h / 2, y1=h / 2, fillcolor=color,

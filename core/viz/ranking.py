@@ -53,26 +53,35 @@ def ranking_figure(ranking: pd.DataFrame, top: int = 20, unit: str = "") -> go.F
 def error_distribution(ranking: pd.DataFrame, unit: str = "", bins: int = 40) -> go.Figure:
     """Histogram of the CV MAE of every screened transfer candidate, scratch baselines as lines.
 
-    Everything left of the red lines beat that scratch model under the same folds.
+    Everything left of the solid red line beat the best scratch model under the same
+    folds; each baseline (and the ensemble) is a named line in the legend.
     """
-    transfer = ranking[ranking["kind"].isin(TRANSFER_KINDS)]
-    fig = go.Figure(go.Histogram(x=transfer["cv_mae"], nbinsx=bins, marker_color=COLORS["transfer"], opacity=0.8,
+    transfer = ranking[ranking["kind"].isin(TRANSFER_KINDS)]["cv_mae"].to_numpy(dtype=float)
+    scratch = ranking[ranking["kind"] == "raw"].drop_duplicates("candidate")
+    ensemble = ranking[ranking["kind"] == "ensemble"]
+    marks = list(scratch["cv_mae"]) + list(ensemble["cv_mae"])
+    values = np.concatenate([transfer, np.asarray(marks, dtype=float)])
+    edges = np.histogram_bin_edges(values[np.isfinite(values)], bins=bins) if values.size else np.array([0.0, 1.0])
+    counts, _ = np.histogram(transfer, bins=edges)
+    top = max(1.0, float(counts.max()) * 1.08) if counts.size else 1.0
+    fig = go.Figure(go.Histogram(x=transfer, xbins=dict(start=float(edges[0]), end=float(edges[-1]),
+                                                         size=float(edges[1] - edges[0])),
+                                 marker_color=COLORS["transfer"], opacity=0.8,
                                  name=f"{len(transfer)} transfer candidates",
                                  hovertemplate="CV MAE %{x}<br>%{y} candidates<extra></extra>"))
-    scratch = ranking[ranking["kind"] == "raw"].drop_duplicates("candidate")
     for i, (_, row) in enumerate(scratch.iterrows()):
-        fig.add_vline(x=float(row["cv_mae"]), line_color=COLORS["scratch"], line_width=2,
-                      line_dash="solid" if i == 0 else "dot",
-                      annotation_text=str(row["candidate"]).replace("scratch|", "scratch "),
-                      annotation_position="top right" if i % 2 == 0 else "bottom right",
-                      annotation_font_size=11)
-    ensemble = ranking[ranking["kind"] == "ensemble"]
-    if len(ensemble):
-        fig.add_vline(x=float(ensemble["cv_mae"].iloc[0]), line_color=COLORS["ensemble"], line_dash="dash",
-                      annotation_text="ensemble", annotation_position="top left")
+        name = str(row["candidate"]).replace("scratch|", "scratch ").replace("|", " on ")
+        fig.add_trace(go.Scatter(x=[row["cv_mae"]] * 2, y=[0, top], mode="lines", name=name,
+                                 line=dict(color=COLORS["scratch"], width=2.5 if i == 0 else 1.5,
+                                           dash="solid" if i == 0 else "dot"),
+                                 hovertemplate=f"{name}<br>CV MAE %{{x:.4g}}<extra></extra>"))
+    for _, row in ensemble.iterrows():
+        fig.add_trace(go.Scatter(x=[row["cv_mae"]] * 2, y=[0, top], mode="lines", name=str(row["candidate"]),
+                                 line=dict(color=COLORS["ensemble"], width=2, dash="dash"),
+                                 hovertemplate="ensemble<br>CV MAE %{x:.4g}<extra></extra>"))
     fig.update_xaxes(title=axis_label("CV MAE", unit))
-    fig.update_yaxes(title="candidates")
-    fig.update_layout(showlegend=True, bargap=0.05)
+    fig.update_yaxes(title="candidates", range=[0, top])
+    fig.update_layout(bargap=0.05, legend=dict(orientation="v", yanchor="top", y=1.0, xanchor="right", x=1.0))
     return style(fig, "Cross-validated error of every screened model, with the scratch baselines")
 
 

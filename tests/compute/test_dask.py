@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from dask.distributed import Client, LocalCluster
 
-from core.compute.dask_backend import parse_scheduler
+from core.compute.dask_backend import describe, parse_scheduler
 from core.errors import InputError
 from core.library import Library
 from core.pretrain.builder import BuildConfig, build_library
@@ -41,6 +41,21 @@ def test_two_worker_screen_equals_in_process(libraries, cluster):
     assert local.ranking["candidate"].tolist() == remote.ranking["candidate"].tolist()
     assert np.array_equal(local.ranking["cv_mae"].to_numpy(), remote.ranking["cv_mae"].to_numpy())
     assert local.summary["nested_mae"] == remote.summary["nested_mae"]
+    assert local.summary["compute"] == {"scheduler": None, "workers": []}
+    assert sorted(remote.summary["compute"]["workers"]) == sorted(cluster.scheduler_info["workers"])
+
+
+def test_describe_lists_the_workers_of_a_setting(cluster):
+    assert describe("")["kind"] == "in-process" and describe(None)["workers"] == []
+    local = describe("local:3")
+    assert local["kind"] == "local" and len(local["workers"]) == 3  # described, not started
+    remote = describe(cluster.scheduler_address)
+    assert sorted(w["address"] for w in remote["workers"]) == sorted(cluster.scheduler_info["workers"])
+    assert all(w["threads"] == 1 for w in remote["workers"])
+    with pytest.raises(InputError, match="--scheduler takes"):
+        describe("cluster-a")
+    with pytest.raises(InputError, match="cannot reach the Dask scheduler at tcp://127.0.0.1:1"):
+        describe("tcp://127.0.0.1:1", timeout="1s")
 
 
 def test_killed_worker_does_not_corrupt_a_build(tmp_path, cluster):

@@ -4,7 +4,7 @@ import pytest
 from core.errors import InputError
 from core.features.structure import StructureDescriptors
 
-from tests.test_tables import CIF
+from tests.crystals import CIF
 
 
 def test_structure_descriptors_of_nacl_cell():

@@ -4,7 +4,7 @@ import pytest
 from core.domains import Domain
 from core.errors import InputError
 from core.transfer.cv import CVScheme
-from core.transfer.screen import ScreenConfig, Target, screen
+from core.transfer.screen import Target, screen
 
 from tests.transfer.conftest import example_target, fast_config
 

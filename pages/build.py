@@ -1,0 +1,135 @@
+"""Build library: choose the libraries and the compute in use; pretrain models on a larger upload."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app_state import JobKind, Key, ensure_navigation, libraries, scheduler
+from core.compute.dask_backend import describe
+from core.domains import Domain
+from core.errors import InputError
+from core.jobs import build_work
+from core.pretrain.builder import BuildConfig
+from core.pretrain.presets import PRESETS
+from core.validation import detect, numeric_columns
+from core.workspace import available_libraries, new_user_library, slug, user_libraries_dir
+from pages._widgets import (compute_text, consume, digest, download_csv, job_panel, latest_job, submit,
+                            upload_limit_mb, upload_table, validate_table, workers_table)
+
+ensure_navigation()
+
+MIN_SOURCE_ROWS = 50
+
+st.title("Build library")
+
+# ---------------------------------------------------------------- libraries in use
+WIDGET = "build_libraries"
+finished = latest_job(JobKind.BUILD)
+if finished is not None and finished.done and finished.result is not None and consume(finished):
+    built = str(finished.result.library)
+    if built not in libraries():
+        st.session_state[Key.LIBRARIES] = libraries() + [built]
+    st.session_state[WIDGET] = libraries()
+
+st.subheader("Libraries in use")
+found = available_libraries()
+refs = {ref.path: ref for ref in found}
+options = list(refs) + [p for p in libraries() if p not in refs]
+labels = {p: (f"{refs[p].name} ({refs[p].kind}: {refs[p].models} models, {refs[p].properties} properties)"
+              if p in refs else p) for p in options}
+if WIDGET not in st.session_state or any(p not in options for p in st.session_state[WIDGET]):
+    st.session_state[WIDGET] = libraries()
+chosen = st.multiselect("Every page screens and lists the models of these libraries", options,
+                        format_func=labels.get, key=WIDGET)
+if chosen and chosen != libraries():
+    st.session_state[Key.LIBRARIES] = chosen
+if not chosen:
+    st.warning("Choose at least one library; until then the previous choice stays in use.")
+st.caption(f"User libraries are stored under {user_libraries_dir()}.")
+
+# ---------------------------------------------------------------- compute: in process or on Dask
+st.subheader("Compute")
+st.markdown("Screens (stage 1) and library builds run in this process by default. To use more cores or more "
+            "machines, give a Dask scheduler: `local:N` starts N worker processes on this machine for each run; "
+            "`tcp://HOST:PORT` joins a running cluster whose workers see this project and its libraries at the "
+            "same paths (see the README). Rankings are the same either way.")
+with st.form("compute_form", border=False):
+    text = st.text_input("Dask scheduler (empty: in-process)", value=scheduler() or "",
+                         placeholder="local:2 or tcp://10.0.0.5:8786", key="scheduler_text")
+    use = st.form_submit_button("Use this setting", icon=":material/hub:")
+if use:
+    try:
+        cluster = describe(text)
+    except InputError as exc:
+        st.error(str(exc))
+    else:
+        st.session_state[Key.SCHEDULER] = text.strip()
+        st.session_state[Key.CLUSTER] = cluster
+st.caption(f"In use: {compute_text()}")
+if st.session_state.get(Key.CLUSTER):
+    workers_table(st.session_state[Key.CLUSTER])
+
+# ---------------------------------------------------------------- pretrain on the user's data
+st.subheader("Pretrain on your own larger dataset")
+st.markdown(f"Upload a table of a property with plenty of data (at least {MIN_SOURCE_ROWS} valid rows; thousands "
+            "are better). Nets of random shapes are trained on it, in the background, into a new library beside "
+            "the shipped one; its models then join the screens as candidates.")
+upload = st.file_uploader("CSV, TSV or Excel", type=["csv", "tsv", "txt", "xlsx"], key="build_upload",
+                          max_upload_size=upload_limit_mb())
+job = job_panel(JobKind.BUILD, label="Library build")
+if upload is not None:
+    table = upload_table(upload)
+    fid = digest(upload.getvalue())
+    columns = [str(c) for c in table.columns]
+    try:
+        guess = detect(table)
+    except InputError as exc:
+        st.warning(f"Detection: {exc}. Choose the columns below.")
+        guess = None
+    c1, c2, c3 = st.columns(3)
+    structure = c1.selectbox("Structure column", columns, key=f"b_structure_{fid}",
+                             index=columns.index(guess.structure) if guess else 0)
+    domains = [d.value for d in Domain]
+    domain = c2.selectbox("Domain", domains, key=f"b_domain_{fid}",
+                          index=domains.index(guess.domain.value) if guess else 0)
+    others = [c for c in columns if c != structure] or columns
+    numeric = numeric_columns(table, exclude=structure)
+    target = c3.selectbox("Target column", others, key=f"b_target_{fid}",
+                          index=others.index(numeric[0]) if numeric and numeric[0] in others else 0)
+    try:
+        report = validate_table(table, fid, structure, target, domain, "average")
+    except InputError as exc:
+        st.error(str(exc))
+        st.stop()
+    st.caption(f"{report.n_valid} valid rows of {report.n_rows} (repeated structures averaged).")
+    if report.issues:
+        download_csv(report.issues_frame(), "build-validation", "Validation report (CSV)", f"b_issues_{fid}")
+    if report.n_valid < MIN_SOURCE_ROWS:
+        st.error(f"Only {report.n_valid} valid rows: pretraining needs at least {MIN_SOURCE_ROWS} "
+                 f"(for a small target, use the Transfer page instead).")
+        st.stop()
+    n1, n2, n3 = st.columns(3)
+    name = n1.text_input("Library name", value=slug(upload.name.rsplit(".", 1)[0]) or "my_library",
+                         key=f"b_name_{fid}")
+    prop = n2.text_input("Property (shown on model cards)", value=target, key=f"b_prop_{fid}")
+    unit = n3.text_input("Unit", key=f"b_unit_{fid}")
+    preset = st.radio("Preset", ["tiny", "starter"], horizontal=True, key=f"b_preset_{fid}",
+                      format_func=lambda p: f"{p}: {PRESETS[p].description}")
+    busy = job is not None and not job.done
+    if st.button("Build the library", type="primary", disabled=busy, key="b_start", icon=":material/construction:"):
+        try:
+            out = new_user_library(name)
+            source = {"name": slug(name), "domain": Domain(domain), "property": prop or target, "unit": unit,
+                      "table": report.valid.rename(columns={target: "target"})[["structure", "target"]],
+                      "note": f"uploaded by the user as {upload.name}"}
+            config = BuildConfig(out=out, preset=preset, scheduler=scheduler())
+            submit(JobKind.BUILD, build_work(config, source), name=f"build {out.name}")
+            st.rerun()
+        except InputError as exc:
+            st.error(str(exc))
+
+if job is not None and job.done and job.result is not None:
+    s = job.result
+    st.success(f"Built {s.trained_models} models into {s.library} in {s.seconds:.0f} s; it is now in use.")
+    if s.failures:
+        st.warning("Some stacks failed: " + "; ".join(f"{k}: {v}" for k, v in s.failures.items()))

@@ -1,0 +1,133 @@
+"""Data: upload or pick a dataset, check the detected columns, validate, preview in 2D and 3D."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app_state import Duplicates, Key, Page, ensure_navigation
+from core import datasets
+from core.domains import IDENTIFIER, Domain
+from core.errors import InputError
+from core.tables import max_upload_bytes
+from core.validation import detect, numeric_columns
+from core.viz.data import target_histogram
+from core.viz.depict import preview_table
+from core.workspace import EXAMPLE_ROWS, check_rows, from_report, load_example
+from pages._widgets import (dataset, dataset_caption, digest, download_csv, show_figure, upload_table,
+                            upload_limit_mb, validate_table, viewer_3d)
+
+ensure_navigation()
+
+UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "xlsm", "zip", "cif"]
+
+st.title("Data")
+source = st.radio("Where is your data?", ["Upload a file", "A bundled example"], horizontal=True, key="data_source")
+
+# ---------------------------------------------------------------- a bundled example
+if source == "A bundled example":
+    examples = datasets.list_datasets(role="example")
+    names = [s.name for s in examples]
+    specs = {s.name: s for s in examples}
+    name = st.selectbox("Example", names, format_func=lambda n: f"{n}: {specs[n].property} ({specs[n].domain.value})",
+                        key="example_name")
+    spec = specs[name]
+    st.caption(f"{spec.citation}. {spec.note}" + (" Values are group-contribution estimates." if spec.estimate else ""))
+    rows = st.number_input("Rows (a seeded random subsample)", 10, 5000, EXAMPLE_ROWS, step=10, key="example_rows")
+    if st.button("Load this example", type="primary", key="load_example", icon=":material/download:"):
+        st.session_state[Key.DATASET] = load_example(name, int(rows))
+        st.rerun()
+
+# ---------------------------------------------------------------- an upload
+else:
+    limit_mb = max_upload_bytes() / 2**20
+    upload = st.file_uploader(f"CSV, TSV, Excel (.xlsx) or a zip of CIF files; up to {limit_mb:.0f} MB",
+                              type=UPLOAD_TYPES, key="data_upload",
+                              max_upload_size=upload_limit_mb())
+    st.caption("Files are read as text or cell values only: nothing uploaded is ever unpickled or executed.")
+    if upload is not None:
+        table = upload_table(upload)
+        fid = digest(upload.getvalue())
+        st.markdown(f"**{upload.name}**: {len(table)} rows, {len(table.columns)} columns")
+        st.dataframe(table.head(8), hide_index=True)
+        try:
+            found = detect(table)
+        except InputError as exc:
+            st.warning(f"Detection: {exc}. Choose the columns below.")
+            found = None
+        columns = [str(c) for c in table.columns]
+        c1, c2, c3 = st.columns(3)
+        structure = c1.selectbox("Structure column", columns, key=f"structure_{fid}",
+                                 index=columns.index(found.structure) if found else 0)
+        domains = [d.value for d in Domain]
+        domain = c2.selectbox("Domain", domains, key=f"domain_{fid}",
+                              index=domains.index(found.domain.value) if found else 0,
+                              help=", ".join(f"{d.value}: {IDENTIFIER[d]}" for d in Domain))
+        numeric = numeric_columns(table, exclude=structure)
+        others = [c for c in columns if c != structure]
+        default_target = found.targets[0] if found and found.targets and found.targets[0] in others else \
+            (numeric[0] if numeric else (others[0] if others else None))
+        if default_target is None:
+            st.error("The table has only one column: it needs a structure column and a numeric target column.")
+            st.stop()
+        target = c3.selectbox("Target column", others, key=f"target_{fid}", index=others.index(default_target))
+        c4, c5 = st.columns([2, 1])
+        duplicates = c4.radio("Repeated structures", list(Duplicates), horizontal=True, key=f"dups_{fid}",
+                              format_func=lambda d: {"average": "average their targets", "first": "keep the first",
+                                                     "report": "keep all (report them)"}[d])
+        unit = c5.text_input("Unit of the target (optional)", key=f"unit_{fid}")
+        try:
+            with st.spinner("Validating every row..."):
+                report = validate_table(table, fid, structure, target, domain, str(duplicates))
+        except InputError as exc:
+            st.error(str(exc))
+            st.stop()
+        bad_rows = len({i.line for i in report.issues})
+        v = st.columns(3)
+        v[0].metric("Rows", report.n_rows)
+        v[1].metric("Valid", report.n_valid)
+        v[2].metric("Rows with problems", bad_rows)
+        if report.issues:
+            st.markdown("**Validation report**: every row that was left out, and why")
+            issues = report.issues_frame()
+            st.dataframe(issues, hide_index=True, height=min(400, 40 + 35 * len(issues)))
+            download_csv(issues, f"{upload.name}-validation", "Validation report (CSV)", f"dl_issues_{fid}")
+        if report.duplicate_groups:
+            st.caption(f"{len(report.duplicate_groups)} groups of rows share a structure (lines "
+                       + "; ".join(", ".join(map(str, g)) for g in report.duplicate_groups[:5])
+                       + (" ..." if len(report.duplicate_groups) > 5 else "") + f"): {duplicates}.")
+        problem = check_rows(report.n_valid)
+        if problem:
+            st.error(problem + (" Check the structure and target columns chosen above." if report.issues else ""))
+            st.stop()
+        st.session_state[Key.DATASET] = from_report(report, upload.name.rsplit(".", 1)[0], target, unit)
+        st.success(f"{report.n_valid} valid rows are in use.", icon=":material/check:")
+
+# ---------------------------------------------------------------- the current dataset
+ds = dataset()
+st.divider()
+if ds is None:
+    st.info("No dataset in use yet.")
+    st.stop()
+st.subheader("Data in use")
+st.markdown(dataset_caption(ds))
+st.page_link(Page.TRANSFER, label="Next: shotgun transfer", icon=":material/rocket_launch:")
+left, right = st.columns([3, 2])
+with left:
+    preview = preview_table(ds.valid["structure"].tolist(), ds.domain, ds.values, limit=12)
+    config = {"picture": st.column_config.ImageColumn("picture", width="medium"),
+              "value": st.column_config.NumberColumn(ds.target, format="%.4g")}
+    st.dataframe(preview, hide_index=True, column_config=config, row_height=90 if "picture" in preview else None)
+with right:
+    show_figure(target_histogram(ds.values, ds.target, ds.unit), "target_histogram", "histogram")
+
+st.subheader("3D viewer")
+has_cif = "cif" in ds.valid.columns
+if ds.domain is Domain.INORGANIC and not has_cif:
+    st.info("Chemical formulas have no 3D structure. Upload a zip of CIF files to see crystal structures.")
+else:
+    options = list(range(min(len(ds.valid), 200)))
+    pick = st.selectbox("Structure", options, key="viewer_pick",
+                        format_func=lambda i: f"line {ds.valid['line'].iloc[i]}: {ds.valid['structure'].iloc[i]}")
+    if st.toggle("Show in 3D", key="viewer_on", value=False):
+        cif = ds.valid["cif"].iloc[pick] if has_cif else None
+        viewer_3d(ds.valid["structure"].iloc[pick], ds.domain, cif)

@@ -1,0 +1,126 @@
+"""Data page: upload, detection with overrides, the validation report, previews, 3D viewer, errors."""
+
+import io
+import zipfile
+
+import pytest
+
+from app_state import Key, Page
+from core.domains import Domain
+from tests.app.conftest import MOLECULES, csv_bytes, open_page, texts
+from tests.crystals import two_site_cif
+
+
+@pytest.fixture
+def data_page(app):
+    return open_page(app, Page.DATA)
+
+
+def upload(at, data: bytes, name: str = "mols.csv"):
+    at.file_uploader(key="data_upload").set_value((name, data, "text/csv"))
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metric(at, label):
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_valid_upload_is_detected_validated_and_used(data_page):
+    at = upload(data_page, csv_bytes(MOLECULES))
+    chosen = {s.label: s.value for s in at.selectbox}
+    assert chosen["Structure column"] == "smiles" and chosen["Domain"] == "molecule" and chosen["Target column"] == "dG"
+    assert metric(at, "Valid") == "24" and metric(at, "Rows with problems") == "0"
+    dataset = at.session_state[Key.DATASET]
+    assert dataset.n_rows == 24 and dataset.target == "dG" and dataset.domain is Domain.MOLECULE
+    preview = [d.value for d in at.dataframe if "picture" in d.value.columns][0]
+    assert len(preview) == 12 and preview["picture"].str.startswith("data:image/png;base64,").all()
+    assert any(el.type == "plotly_chart" for el in at.get("plotly_chart"))  # the target histogram
+
+
+def test_bad_rows_are_reported_with_reasons_and_downloadable(data_page):
+    rows = MOLECULES[:12] + [("not_a_smiles", -1.0), ("CCO", "n/a"), ("C1CC", 2.0)]
+    at = upload(data_page, csv_bytes(rows))
+    report = next(d.value for d in at.dataframe if list(d.value.columns) == ["line", "column", "value", "reason"])
+    assert sorted(report["line"]) == [14, 15, 16]
+    reasons = " ".join(report["reason"])
+    assert "not a valid SMILES" in reasons and "target is not a number" in reasons
+    assert any(b.label == "Validation report (CSV)" for b in at.get("download_button"))
+    assert metric(at, "Valid") == "12" and metric(at, "Rows with problems") == "3"
+
+
+def test_overriding_the_target_changes_the_data(data_page):
+    text = "smiles,dG,other\n" + "\n".join(f"{s},{v},{i * 1.5}" for i, (s, v) in enumerate(MOLECULES)) + "\n"
+    at = upload(data_page, text.encode())
+    at.selectbox(key=next(s.key for s in at.selectbox if s.label == "Target column")).set_value("other").run()
+    dataset = at.session_state[Key.DATASET]
+    assert dataset.target == "other" and dataset.values[3] == 4.5
+
+
+def test_wrong_target_column_gives_a_clear_error(data_page):
+    at = upload(data_page, csv_bytes(MOLECULES))
+    at.selectbox(key=next(s.key for s in at.selectbox if s.label == "Target column")).set_value("name").run()
+    assert "Only 0 valid rows" in texts(at.error)
+    report = next(d.value for d in at.dataframe if "reason" in d.value.columns)
+    assert len(report) == 24 and set(report["reason"]) == {"target is not a number"}
+
+
+def test_broken_files_give_clear_errors(data_page):
+    at = upload(data_page, b"\x00\x01\x02binary\x00junk" * 10, "broken.csv")
+    assert "binary file" in texts(at.error)
+    at = upload(data_page, b"smiles,dG\nCCO,1\nCCC,2,3,4\n", "ragged.csv")
+    assert "line 3 has 4 fields" in texts(at.error)
+    at = upload(data_page, b"PK\x03\x04 not really a zip", "crystals.zip")
+    assert "not a valid zip file" in texts(at.error)
+
+
+def test_too_few_rows_are_refused(data_page):
+    at = upload(data_page, csv_bytes(MOLECULES[:5]))
+    assert "Only 5 valid rows: at least 8 are needed" in texts(at.error)
+    assert Key.DATASET not in at.session_state
+
+
+def test_upload_over_the_size_limit_is_refused(app, monkeypatch):
+    monkeypatch.setenv("MDL_MAX_UPLOAD_MB", "0.0001")  # about 100 bytes
+    at = upload(open_page(app, Page.DATA), csv_bytes(MOLECULES))
+    assert "the limit is" in texts(at.error) and "MB" in texts(at.error)
+
+
+def test_bundled_example_and_formula_without_3d(data_page):
+    at = data_page
+    at.radio(key="data_source").set_value("A bundled example").run()
+    at.selectbox(key="example_name").set_value("steels_yield").run()
+    at.number_input(key="example_rows").set_value(30).run()
+    at.button(key="load_example").click().run()
+    dataset = at.session_state[Key.DATASET]
+    assert dataset.domain is Domain.INORGANIC and dataset.n_rows == 30
+    preview = [d.value for d in at.dataframe if "composition" in d.value.columns][0]
+    assert preview["composition"].str.contains("Fe").all()
+    assert "Chemical formulas have no 3D structure" in texts(at.info)
+
+
+def test_3d_viewer_inlines_3dmol_for_offline_use(data_page):
+    at = upload(data_page, csv_bytes(MOLECULES))
+    at.selectbox(key="viewer_pick").set_value(5).run()  # CCO, which is in QM9
+    at.toggle(key="viewer_on").set_value(True).run()
+    frames = at.get("iframe")
+    assert len(frames) == 1
+    html = frames[0].proto.srcdoc
+    assert "$3Dmol.createViewer" in html and "cdn.jsdelivr.net" not in html and len(html) > 100_000
+    assert "QM9's own relaxed geometry" in texts(at.caption)
+
+
+def test_zip_of_cifs_shows_a_crystal_in_3d(data_page):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        pairs = [(a, x) for a in ("Cs", "Rb", "K", "Tl") for x in ("Cl", "Br", "I")][:10]
+        for i, (a, x) in enumerate(pairs):
+            zf.writestr(f"c{i}.cif", two_site_cif(a, x, 4.0 + i / 10))
+        zf.writestr("targets.csv", "file,gap\n" + "\n".join(f"c{i}.cif,{i / 3:.3f}" for i in range(10)) + "\n")
+    at = upload(data_page, buffer.getvalue(), "crystals.zip")
+    dataset = at.session_state[Key.DATASET]
+    assert dataset.domain is Domain.INORGANIC and dataset.n_rows == 10 and "cif" in dataset.valid.columns
+    at.toggle(key="viewer_on").set_value(True).run()
+    assert "crystal structure from the CIF (CsCl, 2 sites)" in texts(at.caption)
+    assert "addUnitCell" in at.get("iframe")[0].proto.srcdoc

@@ -1,0 +1,69 @@
+"""Predict page: structures typed or uploaded, predictions with uncertainty and applicability."""
+
+import pytest
+
+from app_state import InputMode, Key, Page
+from tests.app.conftest import open_page, texts
+
+
+@pytest.fixture
+def predict_page(app, saved_run):
+    app.session_state[Key.RUN_PATH] = str(saved_run)
+    return open_page(app, Page.PREDICT)
+
+
+def test_without_a_run(app):
+    at = open_page(app, Page.PREDICT)
+    assert "Predictions come from a finished run" in texts(at.info)
+
+
+def test_typed_structures_are_predicted_and_bad_ones_reported(predict_page):
+    at = predict_page
+    at.text_area(key="pred_text").input("CCO\nnot_a_smiles\nc1ccccc1O\nCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC").run()
+    at.button(key="pred_go").click().run()
+    assert not at.exception
+    assert "1 structures cannot be read" in texts(at.warning)
+    issues = next(d.value for d in at.dataframe if "reason" in d.value.columns)
+    assert list(issues["line"]) == [3] and "not a valid SMILES" in issues["reason"][0]
+    table = next(d.value for d in at.dataframe if "prediction" in d.value.columns)
+    assert list(table["structure"]) == ["CCO", "c1ccccc1O", "C" * 30]
+    assert (table["uncertainty"] >= 0).all() and table["nn_distance"].notna().all()
+    assert {"in_domain", "applicability"} <= set(table.columns)
+    assert "Uncertainty: standard deviation" in texts(at.caption)
+    assert "Predictions (CSV)" in [b.label for b in at.get("download_button")]
+
+
+def test_the_chosen_model_changes_the_predictions(predict_page, saved_run):
+    from core.transfer.runs import load_run
+
+    at = predict_page
+    at.text_area(key="pred_text").input("CCO\nc1ccccc1O").run()
+    at.button(key="pred_go").click().run()
+    first = next(d.value for d in at.dataframe if "prediction" in d.value.columns)["prediction"].tolist()
+    key = next(s.key for s in at.selectbox if s.label == "Model")
+    at.session_state[key] = load_run(saved_run).ranking["candidate"][4]
+    at.run()
+    at.button(key="pred_go").click().run()
+    second = next(d.value for d in at.dataframe if "prediction" in d.value.columns)["prediction"].tolist()
+    assert first != second
+
+
+def test_upload_with_a_wrong_column(predict_page):
+    at = predict_page
+    at.radio(key="pred_mode").set_value(InputMode.UPLOAD).run()
+    at.file_uploader(key="pred_upload").set_value(("new.csv", b"name,smiles\nethanol,CCO\nphenol,c1ccccc1O\n",
+                                                    "text/csv")).run()
+    at.selectbox(key="pred_structure").set_value("name").run()
+    at.button(key="pred_go").click().run()
+    assert "no valid SMILES to predict" in texts(at.error)
+    at.selectbox(key="pred_structure").set_value("smiles").run()
+    at.button(key="pred_go").click().run()
+    table = next(d.value for d in at.dataframe if "prediction" in d.value.columns)
+    assert len(table) == 2
+
+
+def test_broken_upload(predict_page):
+    at = predict_page
+    at.radio(key="pred_mode").set_value(InputMode.UPLOAD).run()
+    at.file_uploader(key="pred_upload").set_value(("new.csv", b"", "text/csv")).run()
+    assert "is empty" in texts(at.error)

@@ -1,0 +1,172 @@
+"""Transfer page: settings become one ScreenConfig, the screen runs in the background with
+progress and cancel, and a finished run opens on Results."""
+
+import threading
+
+import numpy as np
+import pytest
+import pandas as pd
+
+from app_state import JobKind, Key, Page
+from core.domains import Domain
+from core.workspace import Dataset
+from tests.app.conftest import MOLECULES, open_page, texts, wait_for_jobs
+
+
+def small_dataset(rows=MOLECULES) -> Dataset:
+    valid = pd.DataFrame({"structure": [s for s, _ in rows], "dG": [v for _, v in rows],
+                          "line": np.arange(2, len(rows) + 2)})
+    return Dataset("mols", Domain.MOLECULE, valid, "dG", "kcal/mol")
+
+
+def with_dataset(app, dataset):
+    app.session_state[Key.DATASET] = dataset
+    return open_page(app, Page.TRANSFER)
+
+
+def test_without_data_the_page_says_where_to_get_it(app):
+    at = open_page(app, Page.TRANSFER)
+    assert "No data yet" in texts(at.info)
+    assert not [b for b in at.button if b.key == "start_screen"]
+
+
+def test_device_and_dataset_are_shown(app):
+    at = with_dataset(app, small_dataset())
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Device in use"].startswith(("CPU", "GPU")) and metrics["Rows"] == "24"
+    assert metrics["Candidate models"] == "4"  # the molecule models of the tiny library (not the inorganic)
+
+
+def test_screen_runs_in_background_and_opens_results(app, app_env):
+    at = with_dataset(app, small_dataset())
+    at.number_input(key="top_quick").set_value(2).run()
+    at.number_input(key="ntop_quick").set_value(1).run()
+    at.button(key="start_screen").click().run()
+    assert not at.exception
+    wait_for_jobs(at)
+    assert at.title[0].value == "Results"
+    run = at.session_state[Key.RUN_PATH]
+    assert run.startswith(str(app_env / "runs")) and (app_env / "runs").exists()
+    import json
+    from pathlib import Path
+
+    config = json.loads((Path(run) / "run.json").read_text())["config"]
+    assert config["top"] == 2 and config["nested_top"] == 1 and config["rf_trees"] == 50  # quick preset + changes
+    assert "Best CV MAE (naive: best of many)" in [m.label for m in at.metric]
+
+
+def test_settings_reach_the_config(app, app_env):
+    """Options that change the engine's input are written into the saved run's config."""
+    at = with_dataset(app, small_dataset())
+    at.segmented_control(key=Key.PRESET).set_value("standard").run()
+    at.toggle(key="nested_standard").set_value(False).run()
+    at.selectbox(key="cv_standard").set_value("loo").run()
+    at.multiselect(key="strategies_standard").set_value(["ridge"]).run()
+    at.radio(key="mode_standard").set_value("models matching a filter").run()
+    at.text_input(key="search_standard").input("boiling").run()
+    at.button(key="start_screen").click().run()
+    wait_for_jobs(at)
+    import json
+    from pathlib import Path
+
+    meta = json.loads((Path(at.session_state[Key.RUN_PATH]) / "run.json").read_text())
+    config = meta["config"]
+    assert config["nested"] is False and config["cv"]["kind"] == "loo" and config["search"] == "boiling"
+    assert config["strategies"] == ["ridge"] and config["top"] == 20
+    assert meta["summary"]["n_models"] == 2  # only the boiling-point models of the tiny library
+
+
+def test_too_few_rows_give_a_clear_error(app):
+    at = with_dataset(app, small_dataset(MOLECULES[:6]))
+    at.button(key="start_screen").click().run()
+    assert "at least 8 valid rows are needed" in texts(at.error)
+
+
+def test_folds_larger_than_the_data_are_refused(app):
+    at = with_dataset(app, small_dataset(MOLECULES[:12]))
+    at.number_input(key="k_quick").set_value(10).run()
+    at.button(key="start_screen").click().run()
+    assert "10-fold cross-validation needs at least 20 rows" in texts(at.error)
+
+
+def test_picked_models_mode_needs_picks(app):
+    at = with_dataset(app, small_dataset())
+    at.radio(key="mode_quick").set_value("models picked on the Library page").run()
+    assert "Pick models on the Library page first" in texts(at.warning)
+    at.button(key="start_screen").click().run()
+    assert "no models picked" in texts(at.error)
+
+
+def test_progress_and_cancel(app):
+    """A running job shows a progress bar with the time left and a cancel button that stops it."""
+    from pages._widgets import job_registry
+
+    at = with_dataset(app, small_dataset())
+    release = threading.Event()
+
+    def work(report):
+        report.progress(0.5, "stage 1: 4/8")
+        while not report.cancelled():
+            if release.wait(0.05):
+                break
+        from core.errors import CancelledError
+
+        raise CancelledError("screen cancelled")
+
+    job = job_registry().submit(at.session_state[Key.OWNER], work, name="screen mols", kind=JobKind.SCREEN)
+    try:
+        at.run()
+        bars = at.get("progress")
+        assert bars and "stage 1: 4/8" in bars[0].proto.text and "time left" in bars[0].proto.text
+        cancel = next(b for b in at.button if b.label == "Cancel")
+        assert next(b for b in at.button if b.key == "start_screen").disabled
+        cancel.click().run()
+        assert job.wait(5)
+        at.run()
+        assert "Screen was cancelled" in texts(at.warning)
+    finally:
+        release.set()
+
+
+def _set(at, kind, key, value):
+    getattr(at, kind)(key=key).set_value(value)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at.session_state[Key.SCREEN_CONFIG]
+
+
+@pytest.mark.parametrize("kind, key, value, check", [
+    ("number_input", "top_quick", 7, lambda c: c.top == 7),
+    ("number_input", "k_quick", 3, lambda c: c.cv.k == 3),
+    ("select_slider", "layers_quick", 2, lambda c: c.layers == 2),
+    ("number_input", "ens_quick", 0, lambda c: c.ensemble == 0),
+    ("toggle", "nested_quick", False, lambda c: c.nested is False),
+    ("number_input", "ntop_quick", 4, lambda c: c.nested_top == 4),
+    ("number_input", "seed_quick", 11, lambda c: c.seed == 11 and c.cv.seed == 11),
+    ("multiselect", "strategies_quick", ["rf", "gp"], lambda c: c.strategies == ("rf", "gp")),
+    ("multiselect", "baselines_quick", ["scratch_ridge"], lambda c: c.baselines == ("scratch_ridge",)),
+    ("multiselect", "domains_quick", ["polymer"], lambda c: c.model_domains == ("polymer",)),
+    ("selectbox", "cv_quick", "extrapolation", lambda c: c.cv.kind == "extrapolation"),
+])
+def test_every_setting_changes_the_config(app, kind, key, value, check):
+    at = with_dataset(app, small_dataset())
+    before = at.session_state[Key.SCREEN_CONFIG]
+    assert not check(before)  # the default differs, so the setting has something to change
+    after = _set(at, kind, key, value)
+    assert check(after)
+
+
+def test_repeats_apply_to_repeated_cv(app):
+    at = with_dataset(app, small_dataset())
+    _set(at, "selectbox", "cv_quick", "repeated")
+    config = _set(at, "number_input", "repeats_quick", 3)
+    assert config.cv.kind == "repeated" and config.cv.repeats == 3 and "5-fold x 3" in texts(at.caption)
+
+
+def test_picked_models_become_the_candidates(app):
+    app.session_state[Key.PICKED] = ["a-model", "another-model"]
+    at = with_dataset(app, small_dataset())
+    assert at.session_state[Key.SCREEN_CONFIG].model_ids is None
+    config = _set(at, "radio", "mode_quick", "models picked on the Library page")
+    assert config.model_ids == ("a-model", "another-model")
+    assert "2 models picked on the Library page." in texts(at.caption)

@@ -1,0 +1,140 @@
+"""Background jobs: lifecycle, progress, time left, cancel, errors, owners, queueing."""
+
+import threading
+import time
+
+import pytest
+
+from core.errors import CancelledError, InputError
+from core.jobs import (Job, JobRegistry, JobStatus, ScreenProgress, estimate_time_left, format_seconds,
+                       screen_work)
+
+
+def run(work, **kwargs) -> Job:
+    job = Job(work, name="test", **kwargs).start()
+    assert job.wait(10)
+    return job
+
+
+def test_result_and_progress():
+    seen = []
+
+    def work(report):
+        for i in range(1, 5):
+            report.progress(i / 4, f"step {i}")
+            seen.append(i)
+        report.progress(0.1, "going back is ignored")
+        report.log("hello")
+        return 42
+
+    job = run(work)
+    snap = job.snapshot()
+    assert job.status is JobStatus.DONE and job.result == 42 and snap.fraction == 1.0
+    assert snap.logs == ["hello"] and snap.message == "finished" and seen == [1, 2, 3, 4]
+    with pytest.raises(RuntimeError, match="started once"):
+        job.start()
+
+
+def test_user_errors_are_messages_and_bugs_keep_a_trace():
+    def bad_input(report):
+        raise InputError("the data have 3 rows")
+
+    def bug(report):
+        return 1 / 0
+
+    job = run(bad_input)
+    assert job.status is JobStatus.FAILED and job.error == "the data have 3 rows" and job.error_detail is None
+    job = run(bug)
+    assert job.status is JobStatus.FAILED and job.error.startswith("ZeroDivisionError")
+    assert "Traceback" in job.error_detail
+
+
+def test_cancel_stops_the_work():
+    started = threading.Event()
+
+    def work(report):
+        started.set()
+        while not report.cancelled():
+            time.sleep(0.01)
+        raise CancelledError("stopped at a check")
+
+    job = Job(work, name="long").start()
+    assert started.wait(5)
+    assert job.snapshot().status is JobStatus.RUNNING
+    job.cancel()
+    assert job.wait(5)
+    assert job.status is JobStatus.CANCELLED and job.message == "stopped at a check"
+
+
+def test_time_left():
+    assert estimate_time_left(10.0, 0.25) == pytest.approx(30.0)
+    assert estimate_time_left(0.5, 0.5) is None and estimate_time_left(10.0, 0.01) is None
+    assert estimate_time_left(10.0, 1.0) == 0.0
+    assert format_seconds(None) == "estimating..." and format_seconds(40.2) == "~40 s"
+    assert format_seconds(600) == "~10 min"
+
+    now = [0.0]
+    job = Job(lambda r: None, name="t", clock=lambda: now[0])
+    job.status, job.started, job.fraction = JobStatus.RUNNING, 0.0, 0.5
+    now[0] = 10.0
+    assert job.elapsed == 10.0 and job.eta() == pytest.approx(10.0)
+
+
+def test_registry_keeps_owners_apart_and_queues_work():
+    registry = JobRegistry(max_parallel=1)
+    gate = threading.Event()
+    first = registry.submit("alice", lambda r: gate.wait(10), name="a", kind="screen")
+    second = registry.submit("bob", lambda r: "b", name="b", kind="screen")
+    time.sleep(0.5)
+    assert second.snapshot().status is JobStatus.QUEUED  # waits for alice's job: one at a time
+    assert registry.jobs("alice") == [first] and registry.jobs("bob") == [second]
+    assert registry.latest("bob", "screen") is second and registry.latest("bob", "build") is None
+    assert registry.get("alice", second.id) is None
+    gate.set()
+    assert second.wait(10) and second.result == "b"
+    assert registry.running("alice") == [] and registry.running("bob") == []
+
+
+def test_a_queued_job_can_be_cancelled():
+    registry = JobRegistry(max_parallel=1)
+    gate = threading.Event()
+    registry.submit("a", lambda r: gate.wait(10), name="busy", kind="x")
+    queued = registry.submit("b", lambda r: "never", name="queued", kind="x")
+    queued.cancel()
+    assert queued.wait(5) and queued.status is JobStatus.CANCELLED and queued.result is None
+    gate.set()
+
+
+def test_screen_progress_weights_follow_the_config():
+    from core.transfer.screen import ScreenConfig
+
+    quick = ScreenProgress.for_config(ScreenConfig(top=5, nested_top=2))
+    assert quick.update("featurize", 1, 1) > 0
+    mid = quick.update("stage 2", 3, 6)
+    assert 0 < mid < quick.update("nested", 2, 5) < quick.update("save", 1, 1) == pytest.approx(1.0)
+    flat = ScreenProgress.for_config(ScreenConfig(top=5, nested=False))
+    assert flat.weights["nested"] == 0 and quick.weights["nested"] > quick.weights["stage 2"]
+
+
+def test_screen_work_saves_a_run(tiny_library, tmp_path):
+    from core.transfer.runs import load_run
+    from core.transfer.screen import ScreenConfig
+    from core.transfer.transferability import example_targets
+
+    target = example_targets(["freesolv"], rows=20)[0]
+    config = ScreenConfig(top=1, nested_top=1, nested_folds=2, rf_trees=10, ensemble=0)
+    job = run(screen_work(target, [tiny_library], config, runs_base=tmp_path))
+    assert job.status is JobStatus.DONE, job.error
+    path = job.result["path"]
+    assert path.parent == tmp_path and load_run(path).summary == job.result["result"].summary
+    assert any("nested estimate" in line for line in job.snapshot().logs)
+
+
+def test_screen_work_reports_bad_input(tiny_library, tmp_path):
+    from core.transfer.screen import ScreenConfig
+    from core.transfer.transferability import example_targets
+
+    target = example_targets(["freesolv"], rows=6)[0]
+    job = run(screen_work(target, [tiny_library], ScreenConfig(), runs_base=tmp_path))
+    assert job.status is JobStatus.FAILED and "at least 8 valid rows" in job.error
+    assert list(tmp_path.iterdir()) == []

@@ -1,0 +1,58 @@
+import numpy as np
+import pytest
+import torch
+
+from core.features import from_spec
+from core.transfer.nets import FineTunedNet, ScratchNet
+
+
+@pytest.fixture(scope="module")
+def net_and_data(libraries, mol_target):
+    lib = libraries[0]
+    model_id = lib.models(descriptor="maccs", source="chemicals_tb")["id"].iloc[0]
+    card = lib.card(model_id)
+    X = from_spec(card["descriptor"]).transform(mol_target.structures).astype(np.float32)
+    return lib.load(model_id), X, mol_target.y
+
+
+def _first_layer(model):
+    return model.stack_.layer_weight(0).detach().clone()
+
+
+def test_finetune_last_freezes_earlier_layers_and_learns(net_and_data):
+    net, X, y = net_and_data
+    model = FineTunedNet(net, mode="last", max_epochs=60, patience=60, device="cpu").fit(X, y)
+    pred = model.predict(X)
+    assert pred.shape == y.shape and np.isfinite(pred).all()
+    original = torch.from_numpy(net.weights[0].T)
+    k, h = net.weights[0].shape
+    assert torch.allclose(_first_layer(model)[0, :h, :k], original)  # frozen
+    assert np.abs(pred - y).mean() < np.abs(y - y.mean()).mean()  # better than predicting the mean
+
+
+def test_finetune_all_changes_every_layer(net_and_data):
+    net, X, y = net_and_data
+    model = FineTunedNet(net, mode="all", max_epochs=30, patience=30, device="cpu").fit(X, y)
+    k, h = net.weights[0].shape
+    assert not torch.allclose(_first_layer(model)[0, :h, :k], torch.from_numpy(net.weights[0].T))
+    with pytest.raises(ValueError, match="mode must be"):
+        FineTunedNet(net, mode="some").fit(X, y)
+
+
+def test_scratch_net_has_the_shape_but_not_the_weights(net_and_data):
+    net, X, y = net_and_data
+    model = ScratchNet(net, max_epochs=60, patience=60, device="cpu").fit(X, y)
+    assert model.stack_.widths == [[len(net.input_index)], *[[w.shape[1]] for w in net.weights]]
+    k, h = net.weights[0].shape
+    assert not torch.allclose(_first_layer(model)[0, :h, :k], torch.from_numpy(net.weights[0].T))
+    assert np.isfinite(model.predict(X)).all()
+
+
+def test_finetune_and_scratch_net_in_a_screen(libraries, mol_target):
+    from core.transfer.screen import screen
+    from tests.transfer.conftest import fast_config
+
+    result = screen(mol_target, libraries, fast_config(strategies=("finetune_last",), baselines=("scratch_net",),
+                                                        top=1, nested=False))
+    kinds = dict(zip(result.ranking["strategy"], result.ranking["candidate"]))
+    assert "finetune_last" in kinds and kinds["scratch_net"].startswith("scratch|net|")

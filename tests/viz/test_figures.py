@@ -1,0 +1,134 @@
+"""Figure builders: what each figure shows, checked on the figure objects."""
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+
+from core.viz.curves import learning_curve_figure
+from core.viz.data import target_histogram
+from core.viz.heatmap import heatmap_figure, improvement_by_strategy
+from core.viz.library import architecture_figure, facet_counts, models_per_property, source_metrics
+from core.viz.ranking import (error_distribution, oof_frame, oof_mean, parity_choices, parity_figure,
+                              parity_stats, ranking_figure)
+
+
+@pytest.fixture
+def ranking():
+    rows = [
+        ("m1|ridge", "m1", "frozen", "ridge", "heat capacity", 1.0),
+        ("m1|ridge+raw", "m1", "frozen+raw", "ridge+raw", "heat capacity", 1.2),
+        ("m2|ridge", "m2", "frozen", "ridge", "boiling point", 1.5),
+        ("m2|rf", "m2", "strategy", "rf", "boiling point", 1.1),
+        ("ensemble|top2", None, "ensemble", "ensemble", "", 0.9),
+        ("scratch|ridge|morgan", None, "raw", "scratch_ridge", "", 1.4),
+        ("scratch|rf|morgan", None, "raw", "scratch_rf", "", 1.3),
+    ]
+    frame = pd.DataFrame(rows, columns=["candidate", "model_id", "kind", "strategy", "property", "cv_mae"])
+    frame = frame.sort_values("cv_mae").reset_index(drop=True)
+    frame["cv_mae_std"] = 0.1
+    frame.insert(0, "rank", np.arange(1, len(frame) + 1))
+    frame["improvement_pct"] = 100 * (1.3 - frame["cv_mae"]) / 1.3
+    return frame
+
+
+def test_ranking_figure_keeps_the_best_scratch(ranking):
+    fig = ranking_figure(ranking, top=2)
+    labels = list(fig.data[0].y)
+    assert len(labels) == 3 and any("scratch|rf|morgan" in str(c) for c in fig.data[0].customdata[:, 0])
+    assert fig.layout.shapes[0].x0 == pytest.approx(1.3)  # the dashed best-scratch line
+
+
+def test_error_distribution_draws_every_scratch_baseline(ranking):
+    fig = error_distribution(ranking)
+    assert list(fig.data[0].x) == [1.0, 1.1, 1.2, 1.5]  # transfer candidates only
+    lines = {t.name: t.x[0] for t in fig.data[1:]}
+    assert lines == {"scratch rf on morgan": 1.3, "scratch ridge on morgan": 1.4, "ensemble|top2": 0.9}
+    assert fig.data[1].line.dash == "solid" and fig.data[2].line.dash == "dot"  # the best scratch is solid
+
+
+def test_parity_figure_panels_and_stats():
+    y = np.array([1.0, 2.0, 3.0, 4.0])
+    good = np.array([[1.1, 2.0, 2.9, 4.2]])
+    bad = np.array([[2.0, 2.0, 2.0, np.nan]])
+    fig = parity_figure(y, {"transfer": good, "scratch": bad}, target="Tg", unit="K",
+                        families={"transfer": "transfer", "scratch": "scratch"})
+    titles = [a.text for a in fig.layout.annotations]
+    assert "MAE 0.1" in titles[0] and "n=4" in titles[0] and "n=3" in titles[1]
+    assert list(fig.data[2].y) == [2.0, 2.0, 2.0]  # NaN rows (never predicted) are left out
+    assert fig.layout.xaxis.title.text == "measured Tg (K)"
+    stats = parity_stats(y, good[0])
+    assert stats["mae"] == pytest.approx(0.1) and stats["r2"] > 0.9
+
+
+def test_oof_helpers(ranking):
+    oof = np.array([[1.0, np.nan, 3.0], [3.0, 2.0, np.nan]])
+    assert np.allclose(oof_mean(oof), [2.0, 2.0, 3.0])
+    table = oof_frame(["a", "b", "c"], [1, 2, 3], {"m1|ridge": oof}, ["m1|ridge", "missing"])
+    assert list(table.columns) == ["structure", "measured", "m1|ridge"]
+    assert parity_choices(ranking, {"m2|rf": 0, "m1|ridge": 0}) == ["m1|ridge", "m2|rf"]
+
+
+def test_heatmap_is_centred_at_no_improvement(ranking):
+    table = improvement_by_strategy(ranking)
+    assert list(table.columns) == ["ridge", "ridge+raw", "rf"]
+    assert table.loc["boiling point", "rf"] == pytest.approx(100 * (1.3 - 1.1) / 1.3)
+    assert np.isnan(table.loc["boiling point", "ridge+raw"])
+    assert list(table.index) == ["heat capacity", "boiling point"]  # best first
+    fig = heatmap_figure(table, x_title="strategy")
+    heat = fig.data[0]
+    assert heat.zmid == 0 and heat.zmin == -heat.zmax
+    assert heat.colorscale[2][1] == "#f7f7f7"  # white in the middle: no improvement
+    with pytest.raises(ValueError, match="empty"):
+        heatmap_figure(pd.DataFrame())
+
+
+def test_learning_curve_figure():
+    points = pd.DataFrame({"n_train": [10, 10, 20, 20] * 2, "repeat": [0, 1] * 4,
+                           "method": ["transfer"] * 4 + ["scratch"] * 4, "mae": [2, 3, 1, 1.5, 3, 4, 2, 2]})
+    fig = learning_curve_figure(points, unit="K")
+    names = [t.name for t in fig.data]
+    assert names == ["scratch", "transfer"] or set(names) == {"scratch", "transfer"}
+    transfer = next(t for t in fig.data if t.name == "transfer")
+    assert list(transfer.x) == [10, 20] and list(transfer.y) == [2.5, 1.25]
+
+
+def test_target_histogram():
+    fig = target_histogram([1.0, 2.0, np.nan, 3.0], "dG", "kcal/mol")
+    assert len(fig.data[0].x) == 3 and "3 rows" in fig.layout.title.text
+
+
+@pytest.fixture
+def models():
+    return pd.DataFrame({"id": ["a", "b", "c"], "property": ["Tb", "Tb", "gap"],
+                         "domain": ["molecule"] * 2 + ["inorganic"],
+                         "test_r2": [0.9, 0.8, 0.5], "descriptor": ["morgan", "maccs", "composition"],
+                         "n_train": [100, 100, 200], "depth": [2, 3, 2]})
+
+
+def test_library_figures(models):
+    counts = facet_counts(models, "domain")
+    assert dict(zip(counts["domain"], counts["models"])) == {"molecule": 2, "inorganic": 1}
+    fig = models_per_property(models)
+    assert sum(sum(t.x) for t in fig.data) == 3
+    fig = source_metrics(models)
+    assert sorted(x for t in fig.data for x in t.x) == [0.5, 0.8, 0.9]
+    assert facet_counts(models.iloc[:0], "domain").empty
+
+
+def test_architecture_drawing_highlights_the_frozen_layer():
+    card = {"id": "m", "descriptor": {"name": "morgan", "n_inputs": 300, "n_columns": 2048},
+            "architecture": {"hidden": [120, 60, 20], "activation": "relu", "dropout": 0.1, "n_parameters": 45_000}}
+    fig = architecture_figure(card, frozen_layers=2)
+    rects = [s for s in fig.layout.shapes if s.type == "rect"]
+    assert len(rects) == 5  # input, three hidden, output
+    assert [r.fillcolor for r in rects].count("#f59e0b") == 2
+    heights = [r.y1 - r.y0 for r in rects]
+    assert heights[0] > heights[1] > heights[2] > heights[3] > heights[4]
+    text = " ".join(a.text for a in fig.layout.annotations)
+    assert "300 of 2048 morgan columns" in text and "45,000 parameters" in text
+
+
+def test_figures_are_plotly_figures(ranking):
+    for fig in (ranking_figure(ranking), error_distribution(ranking)):
+        assert isinstance(fig, go.Figure) and fig.to_json()
