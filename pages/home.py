@@ -39,7 +39,9 @@ st.caption(f"One click loads {EXAMPLE_ROWS} rows of a bundled, measured dataset 
 
 
 def _start_example(name: str) -> None:
-    st.session_state[Key.DATASET] = load_example(name, EXAMPLE_ROWS)
+    with st.spinner(f"Loading {name} (the first time after installing without scripts/setup.sh, parsing the "
+                    "source data can take a few minutes)..."):
+        st.session_state[Key.DATASET] = load_example(name, EXAMPLE_ROWS)
     st.session_state[Key.PRESET] = "quick"
     st.session_state[Key.AUTO_OPEN] = True
 

@@ -74,4 +74,7 @@ if [ "$dev" = 1 ]; then
     fi
   fi
 fi
+# --- example datasets: parse and cache them now, so the first click on an example is instant ---
+say "preparing the bundled example datasets (once; a few minutes on 2 cores, mostly the polymer set)"
+"$VPY" -m core datasets prepare || say "some example datasets could not be prepared; they are prepared on first use"
 say "done"

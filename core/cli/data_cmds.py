@@ -20,9 +20,11 @@ def register(sub) -> None:
 
 # ----------------------------------------------------------------------------- datasets
 def _datasets(sub) -> None:
-    p = sub.add_parser("datasets", help="list the bundled datasets, or show one",
-                       description="List the bundled source and example datasets, or print rows of one.")
-    p.add_argument("action", nargs="?", choices=["list", "show"], default="list")
+    p = sub.add_parser("datasets", help="list the bundled datasets, show one, or prepare them",
+                       description="List the bundled source and example datasets, print rows of one, or prepare "
+                                   "(parse and cache) them ahead of use: 'prepare' takes --role and --domain "
+                                   "(default: every example) and is what scripts/setup.sh runs.")
+    p.add_argument("action", nargs="?", choices=["list", "show", "prepare"], default="list")
     p.add_argument("name", nargs="?", help="dataset name (with 'show')")
     p.add_argument("--domain", choices=["molecule", "polymer", "inorganic"], help="only this domain")
     p.add_argument("--role", choices=["source", "example"], help="only sources or examples")
@@ -48,6 +50,8 @@ def _run_datasets(args) -> int:
                 f"{spec.role.value}; {spec.package}. {spec.note}")
             print_table(table.head(args.head))
         return 0
+    if args.action == "prepare":
+        return _prepare(datasets.list_datasets(domain=args.domain, role=args.role or "example"), args.json)
     specs = datasets.list_datasets(domain=args.domain, role=args.role)
     if args.json:
         emit_json({"datasets": [s.to_dict() for s in specs]})
@@ -57,6 +61,30 @@ def _run_datasets(args) -> int:
                            "package": s.package, "estimate": "yes" if s.estimate else ""} for s in specs])
     print_table(frame)
     return 0
+
+
+def _prepare(specs, as_json: bool) -> int:
+    """Load (and so cache) each dataset, with its time on stderr; failures are reported, not fatal."""
+    import time
+
+    from core import datasets
+    from core.errors import DataUnavailableError
+
+    done, failed = [], {}
+    for i, spec in enumerate(specs, 1):
+        start = time.perf_counter()
+        try:
+            rows = len(datasets.load(spec))
+        except DataUnavailableError as exc:
+            failed[spec.name] = str(exc)
+            log(f"[{i}/{len(specs)}] {spec.name}: not available: {exc}")
+            continue
+        seconds = time.perf_counter() - start
+        done.append({"name": spec.name, "rows": rows, "seconds": round(seconds, 1)})
+        log(f"[{i}/{len(specs)}] {spec.name}: {rows:,} rows ready ({seconds:.1f} s)")
+    if as_json:
+        emit_json({"prepared": done, "failed": failed})
+    return 1 if failed else 0
 
 
 # ----------------------------------------------------------------------------- validate

@@ -25,13 +25,13 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
-from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.ensemble import RandomForestRegressor
 from sklearn.gaussian_process import GaussianProcessRegressor
 from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
 from sklearn.linear_model import BayesianRidge, RidgeCV
 from sklearn.pipeline import make_pipeline
+from sklearn.utils.parallel import Parallel, delayed  # passes sklearn config to threads
 
 from core.registry import Registry
 from core.transfer.frozen import FrozenFeatures

@@ -41,6 +41,15 @@ def test_datasets_show_head():
     assert "hydration free energy" in text.stderr and len(text.stdout.strip().splitlines()) == 3
 
 
+def test_datasets_prepare_loads_and_reports_each(tmp_path):
+    proc = run("datasets", "prepare", "--domain", "inorganic", "--json", check_rc=0)
+    doc = json.loads(proc.stdout)
+    rows = {d["name"]: d["rows"] for d in doc["prepared"]}
+    assert rows == {"expt_gap": 2154, "steels_yield": 312, "optical_refractive_index": 88,
+                    "exp_formation_enthalpy": 2135}
+    assert doc["failed"] == {} and "[4/4] exp_formation_enthalpy: 2,135 rows ready" in proc.stderr
+
+
 def test_validate_reports_rows(csv_file):
     path = csv_file("smiles,y\nCCO,1\nC1CC,2\nCCN,x\n")
     doc = json.loads(run("validate", path, "--json", check_rc=0).stdout)
