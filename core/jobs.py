@@ -25,6 +25,7 @@ import time
 import traceback
 import uuid
 from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -382,21 +383,29 @@ def new_run_path(name: str, base: Path | None = None) -> Path:
     return new_run_dir(name, base)
 
 
+@contextmanager
+def _opened(library_paths: list[str | Path]):
+    """The libraries at ``library_paths``, open for the duration of a job and closed after it."""
+    from core.library import Library
+
+    libraries = [Library(p) for p in library_paths]
+    try:
+        yield libraries
+    finally:
+        for lib in libraries:
+            lib.close()
+
+
 def learning_work(target, library_paths: list[str | Path], config) -> Callable[[Reporter], Any]:
     """Work function of a learning curve (:func:`core.learning.learning_curve`)."""
 
     def work(report: Reporter):
         from core.learning import learning_curve
-        from core.library import Library
 
-        libraries = [Library(p) for p in library_paths]
-        try:
+        with _opened(library_paths) as libraries:
             return learning_curve(target, libraries, config,
                                   progress=lambda done, total, msg: report.progress(done / max(total, 1), msg),
                                   cancel=report.cancelled)
-        finally:
-            for lib in libraries:
-                lib.close()
 
     return work
 
@@ -405,17 +414,12 @@ def transferability_work(targets: list, library_paths: list[str | Path], config)
     """Work function of a transferability map over several targets."""
 
     def work(report: Reporter):
-        from core.library import Library
         from core.transfer.transferability import transferability
 
-        libraries = [Library(p) for p in library_paths]
-        try:
+        with _opened(library_paths) as libraries:
             return transferability(targets, libraries, config,
                                    progress=lambda stage, done, total: report.progress(done / max(total, 1), stage),
                                    cancel=report.cancelled)
-        finally:
-            for lib in libraries:
-                lib.close()
 
     return work
 

@@ -15,37 +15,12 @@ def depict_png(text: str, domain: Domain | str, size: tuple[int, int] = (240, 16
 
     Inorganic formulas have no 2D depiction (None).
     """
-    domain = Domain.parse(domain)
-    if domain is Domain.INORGANIC:
-        return None
-    from rdkit.Chem.Draw import rdMolDraw2D
-
-    try:
-        mol = parse(text, domain)
-    except ValueError:
-        return None
-    drawer = rdMolDraw2D.MolDraw2DCairo(*size)
-    drawer.drawOptions().clearBackground = True
-    rdMolDraw2D.PrepareAndDrawMolecule(drawer, mol)
-    drawer.FinishDrawing()
-    return drawer.GetDrawingText()
+    return _draw(text, domain, "png", size)
 
 
 def depict_svg(text: str, domain: Domain | str, size: tuple[int, int] = (240, 160)) -> str | None:
     """SVG text of the depiction (see :func:`depict_png`)."""
-    domain = Domain.parse(domain)
-    if domain is Domain.INORGANIC:
-        return None
-    from rdkit.Chem.Draw import rdMolDraw2D
-
-    try:
-        mol = parse(text, domain)
-    except ValueError:
-        return None
-    drawer = rdMolDraw2D.MolDraw2DSVG(*size)
-    rdMolDraw2D.PrepareAndDrawMolecule(drawer, mol)
-    drawer.FinishDrawing()
-    return drawer.GetDrawingText()
+    return _draw(text, domain, "svg", size)
 
 
 def data_url(png: bytes | None) -> str | None:
@@ -82,3 +57,24 @@ def preview_table(structures: list[str], domain: Domain | str, values=None, limi
     if values is not None:
         table["value"] = list(values)[: len(shown)]
     return table
+
+
+def _draw(text: str, domain: Domain | str, fmt: str, size: tuple[int, int]):
+    """PNG bytes or SVG text of a structure's depiction; None for formulas and unparsable text."""
+    domain = Domain.parse(domain)
+    if domain is Domain.INORGANIC:
+        return None
+    from rdkit.Chem.Draw import rdMolDraw2D
+
+    try:
+        mol = parse(text, domain)
+    except ValueError:
+        return None
+    if fmt == "png":
+        drawer = rdMolDraw2D.MolDraw2DCairo(*size)
+        drawer.drawOptions().clearBackground = True
+    else:
+        drawer = rdMolDraw2D.MolDraw2DSVG(*size)
+    rdMolDraw2D.PrepareAndDrawMolecule(drawer, mol)
+    drawer.FinishDrawing()
+    return drawer.GetDrawingText()
