@@ -34,7 +34,7 @@ def test_example_to_parity_plot_ranking_and_heatmap(browser, runs_dir):
         start.wait_for(timeout=60_000)
         start.click()
         clicks += 1
-        page.get_by_text("Out-of-fold parity plot").wait_for(timeout=120_000)
+        page.get_by_text("Out-of-fold parity plot", exact=True).wait_for(timeout=120_000)
         page.locator("[data-testid='stPlotlyChart']").first.wait_for(timeout=30_000)
         elapsed = time.monotonic() - server.started
         print(f"\nstreamlit run -> parity plot: {elapsed:.1f} s, {clicks} clicks")
@@ -77,7 +77,7 @@ def test_upload_a_csv_and_validate(server, page, tmp_path):
     p.goto(f"{server.url}/data")
     wait_idle(p)
     p.locator("input[type='file']").set_input_files(str(path))
-    p.get_by_text("Validation report").wait_for(timeout=60_000)
+    p.get_by_text("Validation report", exact=True).wait_for(timeout=60_000)
     wait_idle(p)
     problems = p.locator("[data-testid='stMetric']").filter(has_text="Rows with problems")
     assert problems.inner_text().split()[-1] == "1"  # the bad SMILES (the table itself is a canvas)
