@@ -147,7 +147,7 @@ class StackedMLP(torch.nn.Module):
         self.depth = depth.pop()
         k_max = max(len(s) for s in subsets)
         widths = [max(h[i] for h in hidden) for i in range(self.depth)]
-        gen = torch.Generator().manual_seed(int(seed)) if seed is not None else None  # None: zeros, to be filled
+        gen = torch.Generator().manual_seed(int(seed)) if seed is not None else None  # None: to be filled
         in_mask = _mask([len(s) for s in subsets], k_max)
         self.register_buffer("index", _pad_int(subsets, k_max))
         self.register_buffer("x_mean", _pad_float(x_mean, k_max, 0.0))
@@ -228,7 +228,7 @@ class StackedMLP(torch.nn.Module):
         stack = cls([n.input_index for n in nets], [tuple(w.shape[1] for w in n.weights) for n in nets],
                     [n.activation for n in nets], [0.0] * len(nets), [n.x_mean for n in nets],
                     [n.x_scale for n in nets], seed=None)
-        with torch.no_grad():
+        with torch.no_grad():  # the constructor left the parameters unfilled: set them, no copies
             for layer in range(stack.depth):
                 w = np.zeros(tuple(stack.weights[layer].shape), dtype=np.float32)
                 b = np.zeros(tuple(stack.biases[layer].shape), dtype=np.float32)
@@ -236,13 +236,13 @@ class StackedMLP(torch.nn.Module):
                     wm = net.weights[layer]
                     w[m, : wm.shape[1], : wm.shape[0]] = wm.T
                     b[m, : len(net.biases[layer]), 0] = net.biases[layer]
-                stack.weights[layer].copy_(torch.from_numpy(w))
-                stack.biases[layer].copy_(torch.from_numpy(b))
+                stack.weights[layer].data = torch.from_numpy(w)
+                stack.biases[layer].data = torch.from_numpy(b)
             out = np.zeros(tuple(stack.out_weight.shape), dtype=np.float32)
             for m, net in enumerate(nets):
                 out[m, 0, : len(net.out_weight)] = net.out_weight
-            stack.out_weight.copy_(torch.from_numpy(out))
-            stack.out_bias.copy_(torch.tensor([n.out_bias for n in nets], dtype=torch.float32)[:, None, None])
+            stack.out_weight.data = torch.from_numpy(out)
+            stack.out_bias.data = torch.tensor([n.out_bias for n in nets], dtype=torch.float32)[:, None, None]
         stack.register_buffer("y_mean", torch.tensor([n.y_mean for n in nets], dtype=torch.float32))
         stack.register_buffer("y_scale", torch.tensor([n.y_scale for n in nets], dtype=torch.float32))
         return stack.to(device).eval()
@@ -360,8 +360,8 @@ def _mask(sizes, width) -> torch.Tensor:
 
 
 def _init(shape, fan_in, gen) -> torch.Tensor:
-    if gen is None:
-        return torch.zeros(shape)
+    if gen is None:  # to be filled by the caller (from_arrays)
+        return torch.empty(shape)
     bound = 1.0 / torch.sqrt(torch.tensor(fan_in, dtype=torch.float32)).reshape(-1, *([1] * (len(shape) - 1)))
     return (torch.rand(shape, generator=gen) * 2 - 1) * bound
 

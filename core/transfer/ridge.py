@@ -41,9 +41,10 @@ def centred_gram(Z: torch.Tensor) -> torch.Tensor:
 
 def standardise(Z: torch.Tensor) -> torch.Tensor:
     """Columns to zero mean and unit variance over the rows; constant columns become 0."""
-    mean = Z.mean(dim=1, keepdim=True)
-    std = Z.std(dim=1, keepdim=True, unbiased=False)
-    return torch.where(std > 0, (Z - mean) / torch.where(std > 0, std, torch.ones_like(std)), torch.zeros_like(Z))
+    Zc = Z - Z.mean(dim=1, keepdim=True)
+    std = (Zc * Zc).mean(dim=1, keepdim=True).sqrt_()  # three times faster than torch.std here
+    gain = torch.where(std > 0, 1.0 / torch.where(std > 0, std, torch.ones_like(std)), torch.zeros_like(std))
+    return Zc.mul_(gain)
 
 
 def absolute_penalties(K: torch.Tensor, relative: Sequence[float]) -> torch.Tensor:
@@ -138,16 +139,38 @@ def cv_ridge(K: torch.Tensor | None, y: torch.Tensor, splits: Sequence[tuple[np.
     lam = torch.empty((M, L), dtype=source.dtype, device=source.device)
     step = max(1, int(chunk_bytes // ((L + 3) * n * n * source.element_size())))
     rel = torch.as_tensor(relative, dtype=source.dtype, device=source.device)
+    if Z is not None:
+        Z = Z - Z.mean(dim=1, keepdim=True)
+        order, Z, widths = _active_first(Z)
+    else:
+        order = torch.arange(M, device=source.device)
     for lo in range(0, M, step):
-        if Z is not None:
-            Zc = Z[lo : lo + step] - Z[lo : lo + step].mean(dim=1, keepdim=True)
-            S, U = spectrum(Zc=Zc)
+        rows = order[lo : lo + step]
+        if Z is not None:  # models sorted by active width: trim each chunk to its widest
+            S, U = spectrum(Zc=Z[lo : lo + step, :, : max(1, int(widths[lo : lo + step].max()))])
         else:
             S, U = spectrum(K=K[lo : lo + step])
         scale = S.sum(dim=1) / n  # trace(K) / n
-        lam[lo : lo + step] = torch.where(scale > 0, scale, torch.ones_like(scale))[:, None] * rel[None, :]
-        oof[lo : lo + step] = _cv_chunk(S, U, y, lam[lo : lo + step], reps)
+        lam[rows] = torch.where(scale > 0, scale, torch.ones_like(scale))[:, None] * rel[None, :]
+        oof[rows] = _cv_chunk(S, U, y, lam[rows], reps)
     return RidgeCV(oof=oof, penalties=lam)
+
+
+def _active_first(Zc: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Models ordered by their number of non-zero feature columns, each with those columns
+    first.
+
+    Stacked nets are padded to the widest net and dead or constant units are all zero;
+    zero columns change neither the Gram matrix nor the fit, but they would set the size
+    of every decomposition.  Returns the order of the models, their compacted features in
+    that order and their active widths.
+    """
+    active = Zc.abs().amax(dim=1) > 0  # (M, W)
+    widths = active.sum(dim=1)
+    order = torch.sort(widths, stable=True).indices
+    columns = torch.sort((~active[order]).to(torch.uint8), dim=1, stable=True).indices  # active ones first
+    Zs = torch.gather(Zc[order], 2, columns[:, None, :].expand(-1, Zc.shape[1], -1))
+    return order, Zs, widths[order]
 
 
 def _cv_chunk(S: torch.Tensor, U: torch.Tensor, y: torch.Tensor, lam: torch.Tensor, reps) -> torch.Tensor:
@@ -174,11 +197,16 @@ def _cv_chunk(S: torch.Tensor, U: torch.Tensor, y: torch.Tensor, lam: torch.Tens
             idx[f, : len(test)] = torch.as_tensor(test, device=U.device)
             mask[f, : len(test)] = True
         U_v = U[:, idx] * mask[None, :, :, None]  # (M, F, v, r)
-        block = torch.einsum("mfvk,mlk,mfwk->mlfvw", U_v, d, U_v)  # (A^-1)_VV minus I/lam
-        pair = (mask[:, :, None] & mask[:, None, :])[None, None]
+        F_, r_ = len(folds), U.shape[2]
+        # (A^-1)_VV minus I/lam: per model and fold, one product (L v, r) x (r, v)
+        scaled = (U_v[:, :, None] * d[:, None, :, None, :]).reshape(M * F_, -1, r_)
+        block = torch.bmm(scaled, U_v.reshape(M * F_, v_max, r_).transpose(1, 2))
+        block = block.view(M, F_, -1, v_max, v_max).transpose(1, 2)  # (M, L, F, v, v)
         eye = torch.eye(v_max, dtype=U.dtype, device=U.device)
         # I - H_VV = lam (A^-1)_VV - 11^T/n on the fold's rows; identity on the padding
-        system = torch.where(pair, lam[:, :, None, None, None] * block + eye - 1.0 / n, eye)
+        system = block.mul_(lam[:, :, None, None, None]).add_(eye - 1.0 / n)
+        if not bool(mask.all()):
+            system = torch.where((mask[:, :, None] & mask[:, None, :])[None, None], system, eye)
         resid = torch.where(mask, y[idx] - fitted[:, :, idx], torch.zeros((), dtype=U.dtype))[..., None]
         cv_resid = _spd_solve(system, resid)[..., 0]  # (M, L, F, v)
         flat = idx[mask]

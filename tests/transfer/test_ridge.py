@@ -53,3 +53,21 @@ def test_feature_path_equals_gram_path_when_features_are_fewer_than_rows():
     by_features = cv_ridge(None, y, splits, Z=Z)
     assert torch.allclose(by_gram.penalties, by_features.penalties)
     assert torch.allclose(by_gram.oof, by_features.oof, atol=1e-8)
+
+
+def test_feature_path_drops_zero_columns_and_keeps_each_models_place():
+    """Models of different widths, zero columns in the middle (two layers concatenated),
+    chunks of one model: each row of the result is that model alone, unpadded."""
+    rng = np.random.default_rng(3)
+    n, W = 30, 9
+    y = torch.from_numpy(rng.normal(size=n))
+    splits = CVScheme(k=5, seed=0).splits(y.numpy())
+    active = [[0, 1, 2, 3, 4, 5, 6, 7, 8], [0, 4], [1, 2, 6, 7], [3], [0, 1, 2, 5, 8]]
+    Z = torch.zeros((len(active), n, W), dtype=torch.float64)
+    for m, cols in enumerate(active):
+        Z[m][:, cols] = standardise(torch.from_numpy(rng.normal(size=(1, n, len(cols)))))[0]
+    together = cv_ridge(None, y, splits, Z=Z, chunk_bytes=1)
+    for m, cols in enumerate(active):
+        alone = cv_ridge(None, y, splits, Z=Z[m : m + 1][:, :, cols])
+        assert torch.allclose(together.oof[m], alone.oof[0], atol=1e-10)
+        assert torch.allclose(together.penalties[m], alone.penalties[0])
