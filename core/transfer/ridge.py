@@ -62,7 +62,8 @@ class RidgeCV:
     Attributes
     ----------
     oof : tensor (M, L, R, n)
-        Out-of-fold predictions for each model, penalty and repetition of the CV scheme.
+        Out-of-fold predictions for each model, penalty and repetition of the CV scheme;
+        NaN on rows that no test fold of the repetition covers.
     penalties : tensor (M, L)
         Absolute penalties used.
     """
@@ -187,7 +188,8 @@ def _cv_chunk(S: torch.Tensor, U: torch.Tensor, y: torch.Tensor, lam: torch.Tens
     proj = torch.einsum("mnk,n->mk", U, yc)  # U^T yc
     a_inv_y = torch.einsum("mnk,mlk->mln", U, d * proj[:, None, :]) + yc / lam[:, :, None]  # A^-1 yc
     fitted = y - lam[:, :, None] * a_inv_y
-    oof = torch.empty((M, lam.shape[1], len(reps), n), dtype=U.dtype, device=U.device)
+    # rows that no test fold covers (extrapolation mode scores only the top of the range) stay NaN
+    oof = torch.full((M, lam.shape[1], len(reps), n), float("nan"), dtype=U.dtype, device=U.device)
     for r, folds in enumerate(reps):
         # every fold of the repetition at once: blocks padded to the largest fold
         v_max = max(len(f) for f in folds)

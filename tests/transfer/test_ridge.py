@@ -71,3 +71,23 @@ def test_feature_path_drops_zero_columns_and_keeps_each_models_place():
         alone = cv_ridge(None, y, splits, Z=Z[m : m + 1][:, :, cols])
         assert torch.allclose(together.oof[m], alone.oof[0], atol=1e-10)
         assert torch.allclose(together.penalties[m], alone.penalties[0])
+
+
+@pytest.mark.parametrize("use_features", [False, True])
+def test_rows_no_fold_covers_are_nan(use_features):
+    """Extrapolation mode tests only the top of the range: the other rows have no
+    out-of-fold prediction and must not carry leftover memory into metrics and plots."""
+    rng = np.random.default_rng(4)
+    y = rng.normal(size=40)
+    Z = standardise(torch.from_numpy(rng.normal(size=(3, 40, 8))))
+    splits = CVScheme("extrapolation").splits(y)
+    tested = np.zeros(40, dtype=bool)
+    for _, test in splits:
+        tested[test] = True
+    assert 0 < tested.sum() < 40
+    for _ in range(5):  # fresh allocations each time: leftovers would show in some of them
+        result = cv_ridge(None, torch.from_numpy(y), splits, Z=Z) if use_features else \
+            cv_ridge(centred_gram(Z), torch.from_numpy(y), splits)
+        oof = result.oof.numpy()
+        assert np.isnan(oof[..., ~tested]).all()
+        assert np.isfinite(oof[..., tested]).all()

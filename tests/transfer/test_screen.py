@@ -81,6 +81,11 @@ def test_extrapolation_and_loo(libraries):
     target = example_target("freesolv", 24)
     ext = screen(target, libraries, fast_config(cv=CVScheme("extrapolation")))
     assert ext.splits and len(ext.splits) == 1 and ext.summary["nested_mae"] is not None
+    untested = np.ones(len(target.y), dtype=bool)
+    untested[ext.splits[0][1]] = False
+    for candidate, oof in ext.oof.items():  # only the top of the range has predictions
+        assert np.isnan(oof[..., untested]).all() and np.isfinite(oof[..., ~untested]).all(), candidate
+    assert np.isfinite(ext.ranking["rmse"]).all() and (ext.ranking["rmse"] < 10 * np.ptp(target.y)).all()
     loo = screen(target, libraries, fast_config(cv=CVScheme("loo"), nested=False))
     assert len(loo.splits) == 24
 
