@@ -1,1 +1,1 @@
-"""Compute backends: device selection (CPU/GPU) and, later, Dask."""
+"""Compute backends: device selection (CPU/GPU), torch threads shared by concurrent work, Dask."""

@@ -27,6 +27,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
+from core.compute.threads import one_torch_thread
 from core.transfer.scoring import repetitions
 
 #: Penalties relative to the mean eigenvalue of each model's centred Gram matrix.
@@ -81,12 +82,8 @@ def batched_eigh(K: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """
     if K.device.type != "cpu":
         return torch.linalg.eigh(K)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    with one_torch_thread():
         return torch.linalg.eigh(K)
-    finally:
-        torch.set_num_threads(threads)
 
 
 def spectrum(Zc: torch.Tensor | None = None, K: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:

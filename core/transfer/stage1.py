@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 import torch
 
+from core.compute.threads import one_torch_thread
 from core.errors import CancelledError
 from core.transfer.candidates import CandidatePool
 from core.transfer.frozen import frozen_features, stack_chunks
@@ -97,23 +98,11 @@ def _record(scores: ScopeScores, K: torch.Tensor | None, y: torch.Tensor, scope:
     scores.oof.extend(oof)
 
 
-@contextmanager
-def single_threaded():
-    """Run torch with one intra-op thread: chunks then give the same bits wherever they run,
-    and several chunks run side by side in Python threads (torch releases the GIL)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
-
-
 def score_chunk(nets: dict, ids: list[str], key: str, X: np.ndarray, y: np.ndarray, scopes: list[Scope], *,
                 layers: int = 1, combos: bool = True, penalties=DEFAULT_PENALTIES, device="cpu",
                 dtype=torch.float64) -> dict[str, ScopeScores]:
     """Stage-1 scores of one stack of nets (one descriptor) in every scope (call it with
-    :func:`single_threaded` for results that do not depend on where it runs)."""
+    :func:`~core.compute.threads.one_torch_thread` for results that do not depend on where it runs)."""
     out = {s.name: ScopeScores() for s in scopes}
     Z = frozen_features(nets, ids, X, layers=layers, device=device)
     raw = torch.from_numpy(X).to(device)[None] if combos else None
@@ -139,7 +128,7 @@ def score_chunk_remote(paths: dict[str, str], ids: list[str], key: str, X: np.nd
         if errors:
             raise RuntimeError("; ".join(errors.values()))
         nets.update(loaded)
-    with single_threaded():
+    with one_torch_thread():
         return score_chunk(nets, ids, key, X, y, scopes, **options)
 
 
@@ -165,7 +154,7 @@ def run_stage1(pool: CandidatePool, descriptors: dict[str, np.ndarray], y: np.nd
     total, done = pool.n_models, 0
     with ExitStack() as stack:
         if executor is None:  # chunks side by side on the cores, one torch thread each
-            stack.enter_context(single_threaded())
+            stack.enter_context(one_torch_thread())
             threads = stack.enter_context(ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)))
             results = threads.map(lambda c: score_chunk(pool.nets[c[0]], c[1], c[0], descriptors[c[0]], y, scopes,
                                                         **options), chunks)
