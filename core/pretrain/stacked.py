@@ -266,7 +266,9 @@ class StackedMLP(torch.nn.Module):
         if len(self.act_blocks) == 1:
             return ACT_FUNCS[self.act_blocks[0][0]](z)
         if len(self.act_blocks) <= 8:  # contiguous runs of one activation: one pass each, no masks
-            return torch.cat([ACT_FUNCS[name](z[lo:hi]) for name, lo, hi in self.act_blocks], dim=0)
+            # split, not slices: the backward of a slice fills a zero tensor of the whole stack
+            parts = torch.split(z, [hi - lo for _, lo, hi in self.act_blocks], dim=0)
+            return torch.cat([ACT_FUNCS[name](part) for (name, _, _), part in zip(self.act_blocks, parts)], dim=0)
         out = torch.zeros_like(z)
         for code in torch.unique(self.act_code).tolist():
             sel = (self.act_code == code).to(z.dtype)[:, None, None]
