@@ -259,7 +259,7 @@ class StackedMLP(torch.nn.Module):
         local, table_row, net, weight = batch
         contrib = F.embedding(table_row, self.table) * weight[:, None]
         z = self.table.new_zeros(self.n_models * n_rows, self.table.shape[1])
-        z = z.index_add(0, net * n_rows + local, contrib)
+        z.index_add_(0, net * n_rows + local, contrib)  # in place: z is fresh
         return z.view(self.n_models, n_rows, -1).transpose(1, 2) + self.biases[0]
 
     def _activate(self, z: torch.Tensor) -> torch.Tensor:
@@ -287,9 +287,7 @@ class StackedMLP(torch.nn.Module):
                 z = torch.baddbmm(self.biases[layer], self.layer_weight(layer), h)
             h = self._activate(z)
             if self.training and self.drop_from < self.n_models:
-                lo = self.drop_from
-                dropped = _dropout(h[lo:], self.dropout[lo:])
-                h = dropped if lo == 0 else torch.cat([h[:lo], dropped], dim=0)
+                h = _dropout(h, self.dropout, self.drop_from)
             out.append(h)
         return out
 
@@ -338,9 +336,17 @@ class StackedMLP(torch.nn.Module):
 _NAMES = list(ACT_FUNCS)
 
 
-def _dropout(h: torch.Tensor, rates: torch.Tensor) -> torch.Tensor:
+def _dropout(h: torch.Tensor, rates: torch.Tensor, first: int = 0) -> torch.Tensor:
+    """Inverted dropout with one rate per net; random masks only for nets ``first`` on.
+
+    The nets before ``first`` have rate 0 and are multiplied and divided by exactly 1,
+    which leaves them unchanged; one pass over the whole stack is cheaper than slicing
+    it and joining the parts again (whose backward fills zero tensors of the stack).
+    """
     keep = 1.0 - rates[:, None, None]
-    return h * (torch.rand_like(h) < keep) / keep
+    mask = torch.ones_like(h)
+    mask[first:] = torch.rand_like(h[first:]) < keep[first:]
+    return h * mask / keep
 
 
 def _pad_int(rows, width) -> torch.Tensor:
@@ -402,7 +408,7 @@ class BatchedAdam:
         for p, rate, (m, v) in zip(self.params, self.rates, self.state):
             if p.grad is None:
                 continue
-            g = p.grad.add(p, alpha=self.wd) if self.wd else p.grad
+            g = p.grad.add_(p, alpha=self.wd) if self.wd else p.grad  # grads are fresh each step
             m.lerp_(g, 1 - b1)
             v.mul_(b2).addcmul_(g, g, value=1 - b2)
             step = (v / c2).sqrt_().add_(self.eps)
