@@ -29,7 +29,7 @@ class Key(StrEnum):
     PRESET = "preset"  # screen preset chosen on Transfer
     SCREEN_CONFIG = "screen_config"  # the ScreenConfig the Transfer page's settings make
     AUTO_OPEN = "auto_open_results"  # switch to Results when the screen finishes
-    PREDICTIONS = "predictions"  # last core.transfer.predict.Predictions
+    PREDICTIONS = "predictions"  # (run path, candidate, core.transfer.predict.Predictions) of the last prediction
     LEARN_RUN = "learn_run_path"  # run folder of the Learn page's demo screen
     SCHEDULER = "scheduler"  # Dask scheduler setting ("" in-process, "local:N", "tcp://host:port")
     CLUSTER = "cluster"  # what core.compute.dask_backend.describe said of the scheduler setting

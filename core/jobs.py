@@ -25,7 +25,7 @@ import time
 import traceback
 import uuid
 from collections import deque
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -344,12 +344,10 @@ def screen_work(target, library_paths: list[str | Path], config, *, runs_base: P
     """
 
     def work(report: Reporter) -> dict:
-        from core.library import Library
         from core.transfer.runs import save_run
         from core.transfer.screen import screen
 
         tracker = ScreenProgress.for_config(config)
-        libraries = [Library(p) for p in library_paths]
 
         def progress(stage: str, done: int, total: int) -> None:
             report.progress(tracker.update(stage, done, total), f"{stage}: {done}/{total}")
@@ -360,7 +358,7 @@ def screen_work(target, library_paths: list[str | Path], config, *, runs_base: P
             if match:
                 progress("nested", int(match.group(1)), int(match.group(2)))
 
-        try:
+        with _opened(library_paths) as libraries:
             report.progress(0.0, f"screening {len(target.y)} rows")
             result = screen(target, libraries, config, progress=progress, cancel=report.cancelled, log=log)
             path = None
@@ -368,9 +366,6 @@ def screen_work(target, library_paths: list[str | Path], config, *, runs_base: P
                 report.progress(tracker.update("save", 0, 1), "saving the run")
                 path = save_run(result, new_run_path(target.name, runs_base), [str(p) for p in library_paths])
                 report.log(f"run saved to {path}")
-        finally:
-            for lib in libraries:
-                lib.close()
         return {"result": result, "path": path}
 
     return work
@@ -388,12 +383,8 @@ def _opened(library_paths: list[str | Path]):
     """The libraries at ``library_paths``, open for the duration of a job and closed after it."""
     from core.library import Library
 
-    libraries = [Library(p) for p in library_paths]
-    try:
-        yield libraries
-    finally:
-        for lib in libraries:
-            lib.close()
+    with ExitStack() as stack:  # closes those already open if a later one fails to open
+        yield [stack.enter_context(Library(p)) for p in library_paths]
 
 
 def learning_work(target, library_paths: list[str | Path], config) -> Callable[[Reporter], Any]:

@@ -136,15 +136,17 @@ def upload_limit_mb() -> int:
     return max(1, math.ceil(max_upload_bytes() / 2**20))
 
 
-def read_upload(upload) -> pd.DataFrame:
-    """The table of an uploaded file (InputError with a clear reason if it cannot be read)."""
+def read_upload(upload) -> tuple[pd.DataFrame, str]:
+    """The table of an uploaded file and the digest of its content (InputError with a clear
+    reason if it cannot be read).  The file is hashed once per rerun, here."""
     from core.tables import max_upload_bytes
 
     data = upload.getvalue()
-    return _read_table(data, upload.name, hashlib.sha256(data).hexdigest(), max_upload_bytes())
+    fid = digest(data)
+    return _read_table(data, upload.name, fid, max_upload_bytes()), fid
 
 
-def upload_table(upload) -> pd.DataFrame:
+def upload_table(upload) -> tuple[pd.DataFrame, str]:
     """:func:`read_upload`, or an error naming the file and a stop of the page."""
     from core.tables import max_upload_bytes
 
@@ -212,14 +214,15 @@ def latest_job(kind: str):
     return job_registry().latest(owner(), kind)
 
 
-def job_panel(kind: str, *, label: str) -> object | None:
-    """Progress bar, time left, cancel button and log of this session's latest ``kind`` job.
+def job_panel(kind: str, *, label: str, name: str | None = None) -> object | None:
+    """Progress bar, time left, cancel button and log of this session's latest ``kind`` job
+    (only if it is called ``name``, when given: e.g. a job for the run on show).
 
     While the job runs, the panel refreshes itself every second (a fragment); when it
     ends, the whole page reruns once so the page can show the result.  Returns the job.
     """
     job = latest_job(kind)
-    if job is None:
+    if job is None or (name is not None and job.name != name):
         return None
     running = not job.done
 

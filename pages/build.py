@@ -13,7 +13,7 @@ from core.pretrain.builder import BuildConfig
 from core.pretrain.presets import PRESETS
 from core.validation import detect, numeric_columns
 from core.workspace import available_libraries, new_user_library, slug, user_libraries_dir
-from pages._widgets import (compute_text, consume, digest, download_csv, job_panel, latest_job, submit,
+from pages._widgets import (compute_text, consume, download_csv, job_panel, latest_job, submit,
                             upload_limit_mb, upload_table, validate_table, workers_table)
 
 ensure_navigation()
@@ -78,8 +78,7 @@ upload = st.file_uploader("CSV, TSV or Excel", type=["csv", "tsv", "txt", "xlsx"
                           max_upload_size=upload_limit_mb())
 job = job_panel(JobKind.BUILD, label="Library build")
 if upload is not None:
-    table = upload_table(upload)
-    fid = digest(upload.getvalue())
+    table, fid = upload_table(upload)
     columns = [str(c) for c in table.columns]
     try:
         guess = detect(table)

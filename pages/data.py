@@ -8,12 +8,11 @@ from app_state import Duplicates, Key, Page, ensure_navigation
 from core import datasets
 from core.domains import IDENTIFIER, Domain
 from core.errors import InputError
-from core.tables import max_upload_bytes
 from core.validation import detect, numeric_columns
 from core.viz.data import target_histogram
 from core.viz.depict import preview_table
 from core.workspace import EXAMPLE_ROWS, check_rows, from_report, load_example
-from pages._widgets import (dataset, dataset_caption, digest, download_csv, show_figure, upload_table,
+from pages._widgets import (dataset, dataset_caption, download_csv, show_figure, upload_table,
                             upload_limit_mb, validate_table, viewer_3d)
 
 ensure_navigation()
@@ -39,14 +38,12 @@ if source == "A bundled example":
 
 # ---------------------------------------------------------------- an upload
 else:
-    limit_mb = max_upload_bytes() / 2**20
-    upload = st.file_uploader(f"CSV, TSV, Excel (.xlsx) or a zip of CIF files; up to {limit_mb:.0f} MB",
-                              type=UPLOAD_TYPES, key="data_upload",
-                              max_upload_size=upload_limit_mb())
+    limit_mb = upload_limit_mb()
+    upload = st.file_uploader(f"CSV, TSV, Excel (.xlsx) or a zip of CIF files; up to {limit_mb} MB",
+                              type=UPLOAD_TYPES, key="data_upload", max_upload_size=limit_mb)
     st.caption("Files are read as text or cell values only: nothing uploaded is ever unpickled or executed.")
     if upload is not None:
-        table = upload_table(upload)
-        fid = digest(upload.getvalue())
+        table, fid = upload_table(upload)
         st.markdown(f"**{upload.name}**: {len(table)} rows, {len(table.columns)} columns")
         st.dataframe(table.head(8), hide_index=True)
         try:

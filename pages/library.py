@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pandas as pd
 import streamlit as st
 
@@ -48,13 +50,15 @@ if models.empty:
 st.markdown("**Models** (click column headers to sort; tick rows to pick models for a screen)")
 shown = models[[c for c in SHOWN if c in models.columns]].copy()
 shown["estimate"] = shown["estimate"].astype(bool)
-event = st.dataframe(shown, hide_index=True, height=380, key="lib_table", on_select="rerun",
+# the key follows the rows shown: a selection made under other filters would point at other rows
+rows_key = hashlib.sha1("\n".join(shown["id"]).encode()).hexdigest()[:12]
+event = st.dataframe(shown, hide_index=True, height=380, key=f"lib_table_{rows_key}", on_select="rerun",
                      selection_mode="multi-row",
                      column_config={"test_r2": st.column_config.NumberColumn("test R\u00b2", format="%.3f"),
                                     "test_mae": st.column_config.NumberColumn("test MAE", format="%.4g"),
                                     "test_spearman": st.column_config.NumberColumn(format="%.3f"),
                                     "estimate": st.column_config.CheckboxColumn("estimate data")})
-selected = [shown["id"].iloc[i] for i in event.selection.rows] if event and event.selection else []
+selected = [shown["id"].iloc[i] for i in event.selection.rows if i < len(shown)] if event and event.selection else []
 picked = list(st.session_state.get(Key.PICKED) or [])
 p = st.columns([2, 2, 3])
 if p[0].button(f"Pick the {len(selected)} selected for Transfer", disabled=not selected, key="lib_pick",

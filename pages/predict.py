@@ -45,7 +45,7 @@ else:
     upload = st.file_uploader("CSV, TSV or Excel with a structure column", type=["csv", "tsv", "txt", "xlsx"],
                               key="pred_upload", max_upload_size=upload_limit_mb())
     if upload is not None:
-        table = upload_table(upload)
+        table, _ = upload_table(upload)
         columns = [str(c) for c in table.columns]
         structure_col = st.selectbox("Structure column", columns, key="pred_structure")
 
@@ -59,14 +59,14 @@ if st.button("Predict", type="primary", disabled=table is None, key="pred_go", i
             raise InputError(f"no valid {IDENTIFIER[domain]} to predict")
         with st.spinner("Refitting the model on the run's training rows and predicting..."):
             out = predict(result, report.valid["structure"].tolist(), candidate=candidate)
-        st.session_state[Key.PREDICTIONS] = (candidate, out)
+        st.session_state[Key.PREDICTIONS] = (str(path), candidate, out)  # candidate ids repeat across runs
     except (InputError, LibraryError) as exc:
         st.error(str(exc))
         st.session_state.pop(Key.PREDICTIONS, None)
 
 stored = st.session_state.get(Key.PREDICTIONS)
-if stored is not None and stored[0] == candidate:
-    out = stored[1]
+if stored is not None and stored[:2] == (str(path), candidate):
+    out = stored[2]
     table = out.table.copy()
     table["applicability"] = table["in_domain"].map({True: "inside the training data", False: "OUTSIDE: extrapolating"})
     st.dataframe(table, hide_index=True, column_config={

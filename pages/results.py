@@ -111,13 +111,13 @@ with tabs[2]:
         others = [s.name for s in datasets.list_datasets(domain=domain, role="example") if s.name != own]
         picked = st.multiselect("Compare with bundled examples (50 rows each)", others, default=others[:2],
                                 key="heat_targets")
-        job = job_panel(JobKind.TRANSFERABILITY, label="Transferability map")
+        job_name = f"transferability map of run {Path(path).name}"
+        job = job_panel(JobKind.TRANSFERABILITY, label="Transferability map", name=job_name)
         if st.button("Compute the map", key="heat_start", disabled=job is not None and not job.done):
             run_target = Target(result.structures, result.y, domain, name=target["name"], unit=unit)
             targets = [run_target] + example_targets(picked, rows=50, seed=0)
             config = ScreenConfig(cv=CVScheme("kfold", k=5, seed=0), seed=0, **filters)
-            submit(JobKind.TRANSFERABILITY, transferability_work(targets, run_libraries, config),
-                   name="transferability map")
+            submit(JobKind.TRANSFERABILITY, transferability_work(targets, run_libraries, config), name=job_name)
             st.rerun()
         if job is not None and job.done and job.result is not None:
             show_figure(heatmap_figure(job.result.improvement, x_title="target"), "transferability_targets",
@@ -133,12 +133,13 @@ with tabs[3]:
         st.info(f"A learning curve needs at least 13 rows; this run has {target['n']}.")
     else:
         repeats = st.number_input("Repeats per size", 1, 5, 2, key="lc_repeats")
-        job = job_panel(JobKind.LEARNING, label="Learning curve")
+        job_name = f"learning curve of run {Path(path).name}"
+        job = job_panel(JobKind.LEARNING, label="Learning curve", name=job_name)
         if st.button(f"Compute the learning curve ({', '.join(map(str, sizes))} rows)", key="lc_start",
                      disabled=job is not None and not job.done):
             run_target = Target(result.structures, result.y, Domain(target["domain"]), name=target["name"], unit=unit)
             cfg = LearningConfig(sizes=sizes, repeats=int(repeats), screen=ScreenConfig(**filters))
-            submit(JobKind.LEARNING, learning_work(run_target, run_libraries, cfg), name="learning curve")
+            submit(JobKind.LEARNING, learning_work(run_target, run_libraries, cfg), name=job_name)
             st.rerun()
         if job is not None and job.done and job.result is not None:
             show_figure(learning_curve_figure(job.result.points, unit=unit), "learning_curve", "learning")

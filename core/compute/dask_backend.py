@@ -11,6 +11,7 @@ killed too many workers, the run stops with a :class:`ComputeError` naming it.
 
 from __future__ import annotations
 
+import os
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -97,8 +98,6 @@ def describe(text: str | None, timeout: str = "5s") -> dict:
     InputError
         The setting is malformed or the scheduler cannot be reached.
     """
-    import os
-
     if not (text or "").strip():
         return {"kind": "in-process", "label": "in-process (this machine's cores, no Dask)", "workers": []}
     spec = parse_scheduler(text)

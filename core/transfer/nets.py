@@ -14,6 +14,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 
 from core.compute.device import resolve_device
 from core.pretrain.stacked import NetArrays, StackedMLP, train_stack
+from core.transfer.scaling import constant_columns
 
 MODES = ("last", "all")
 
@@ -124,9 +125,9 @@ class ScratchNet(_NetRegressor):
     def fit(self, X, y):
         X = np.asarray(X, dtype=np.float32)
         subset = np.asarray(self.like.input_index)
-        mean = X[:, subset].mean(axis=0)
-        std = X[:, subset].std(axis=0)
+        inputs = X[:, subset]
+        mean, std = inputs.mean(axis=0), inputs.std(axis=0)
+        scale = np.where(constant_columns(inputs, std), 1.0, std)  # (nearly) constant columns keep scale 1
         stack = StackedMLP([subset], [tuple(w.shape[1] for w in self.like.weights)], [self.like.activation], [0.0],
-                           [mean], [np.where(std > 1e-6 * np.abs(X[:, subset]).max(axis=0), std, 1.0)],
-                           seed=self.seed)  # (nearly) constant columns keep scale 1, as in BoundedScaler
+                           [mean], [scale], seed=self.seed)
         return self._train(stack, X, y, self.lr)

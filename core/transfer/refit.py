@@ -57,14 +57,15 @@ class LinearFeatureRidge(RegressorMixin, BaseEstimator):
             raise ValueError(f"kind must be one of {KINDS}")
         if self.kind != "raw":
             self.frozen_ = FrozenFeatures(self.net, self.layers).fit(X)
-        blocks = self._blocks(X)
+        blocks = self._blocks(X)  # one forward pass of the net over the training rows
         n = len(y)
         self.scalers_ = [BoundedScaler().fit(b) for b in blocks]
+        scaled = [scaler.transform(b) for b, scaler in zip(blocks, self.scalers_)]
         self.weights_ = [1.0] * len(blocks)
         if len(blocks) > 1:  # each block to unit trace of its centred Gram matrix
-            traces = [float((scaler.transform(b) ** 2).sum()) for b, scaler in zip(blocks, self.scalers_)]
+            traces = [float((z**2).sum()) for z in scaled]
             self.weights_ = [1.0 / np.sqrt(t) if t > 0 else 0.0 for t in traces]
-        Z = self._scaled(X)
+        Z = np.hstack([z * weight for z, weight in zip(scaled, self.weights_)])
         Zc = Z - Z.mean(axis=0)
         scale = float((Zc**2).sum()) / n or 1.0
         self.ridge_ = Ridge(alpha=self.penalty * scale).fit(Z, y)

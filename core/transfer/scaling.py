@@ -17,6 +17,12 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 
+def constant_columns(X: np.ndarray, std: np.ndarray, rtol: float = 1e-6) -> np.ndarray:
+    """Columns whose standard deviation ``std`` is at most ``rtol`` times their largest
+    absolute value in ``X``: constant for any model that reads them."""
+    return std <= rtol * np.abs(X).max(axis=0, initial=0.0)
+
+
 class BoundedScaler(TransformerMixin, BaseEstimator):
     """Zero mean, unit variance on the training rows; constant columns to 0; new rows clipped.
 
@@ -46,7 +52,7 @@ class BoundedScaler(TransformerMixin, BaseEstimator):
         X = np.asarray(X, dtype=np.float64)
         self.mean_ = X.mean(axis=0)
         std = X.std(axis=0)
-        self.constant_ = std <= self.rtol * np.abs(X).max(axis=0, initial=0.0)
+        self.constant_ = constant_columns(X, std, self.rtol)
         self.scale_ = np.where(self.constant_, 1.0, std)
         z = self._standardise(X)
         lo, hi = z.min(axis=0, initial=0.0), z.max(axis=0, initial=0.0)
