@@ -3,16 +3,18 @@
 For every example target, at N = 25, 50 and 100 rows (several seeded subsamples each), a
 screen of the starter library reports the best scratch baseline's CV MAE, the naive best
 candidate's CV MAE (the optimistic number), and the nested estimate of the whole
-select-then-fit procedure.  Results are appended to ``.cache/bench/accuracy.jsonl`` as
-they come (a rerun skips finished cases) and the whole table is printed as one JSON
-document at the end.
+select-then-fit procedure.  Results are appended to ``.cache/bench/accuracy-<fingerprint>.jsonl``
+as they come (the fingerprint covers the libraries, the screen settings and the project
+version; a rerun of the same setting skips finished cases, ``--fresh`` redoes them) and
+the whole table is printed as one JSON document at the end.
 
-    python bench/accuracy.py [--sizes 25 50 100] [--repeats 3] [--targets NAME ...]
+    python bench/accuracy.py [--sizes 25 50 100] [--repeats 3] [--targets NAME ...] [--fresh]
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 import time
@@ -23,7 +25,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core import datasets  # noqa: E402
+from core import __version__, datasets  # noqa: E402
 from core.errors import InputError  # noqa: E402
 from core.library import open_libraries  # noqa: E402
 from core.paths import cache_dir  # noqa: E402
@@ -70,17 +72,22 @@ def main(argv=None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[25, 50, 100])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--targets", nargs="+", default=[s.name for s in datasets.list_datasets(role="example")])
-    parser.add_argument("--out", type=Path, default=cache_dir() / "bench" / "accuracy.jsonl")
+    parser.add_argument("--out", type=Path, help="records file to resume (default: one per library, config and "
+                                                      "project version under the cache folder)")
+    parser.add_argument("--fresh", action="store_true", help="ignore records already in the file")
     args = parser.parse_args(argv)
 
+    libraries = open_libraries(None)
+    config = ScreenConfig(strategies=("rf",), top=10, nested_top=3)
+    fingerprint = hashlib.sha1(json.dumps({"config": repr(config), "libraries": [str(lib.path) for lib in libraries],
+                                           "version": __version__}).encode()).hexdigest()[:10]
+    args.out = args.out or cache_dir() / "bench" / f"accuracy-{fingerprint}.jsonl"
     args.out.parent.mkdir(parents=True, exist_ok=True)
     done = {}
-    if args.out.exists():
+    if args.out.exists() and not args.fresh:  # resume: records of this very setting only
         for line in args.out.read_text().splitlines():
             r = json.loads(line)
             done[(r["target"], r["n"], r["seed"])] = r
-    libraries = open_libraries(None)
-    config = ScreenConfig(strategies=("rf",), top=10, nested_top=3)
     for name in args.targets:
         for n in args.sizes:
             for seed in range(args.repeats):
@@ -92,7 +99,8 @@ def main(argv=None) -> int:
                     fh.write(json.dumps(record) + "\n")
                 print(json.dumps(record), file=sys.stderr, flush=True)
     records = [done[(t, n, s)] for t in args.targets for n in args.sizes for s in range(args.repeats)]
-    print(json.dumps({"benchmark": "accuracy", "library": "starter",
+    print(json.dumps({"benchmark": "accuracy", "libraries": [str(lib.path) for lib in libraries],
+                      "records": str(args.out),
                       "config": {"strategies": ["rf"], "top": 10, "nested_top": 3, "cv": "5-fold", "nested": "5 outer folds"},
                       "table": summarize(records), "skipped": [r for r in records if "skipped" in r]}, indent=2))
     return 0

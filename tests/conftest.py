@@ -54,3 +54,22 @@ def libraries(tiny_library):
     from core.library import Library
 
     return [Library(tiny_library)]
+
+
+@pytest.fixture(scope="session")
+def saved_run(tiny_library, tmp_path_factory):
+    """A real screen of 24 molecules on the tiny library, saved as a run folder."""
+    import numpy as np
+
+    from core.domains import Domain
+    from core.library import Library
+    from core.transfer.runs import save_run
+    from core.transfer.screen import ScreenConfig, Target, screen
+    from tests.app.conftest import MOLECULES
+
+    target = Target([s for s, _ in MOLECULES], np.array([v for _, v in MOLECULES]), Domain.MOLECULE,
+                    name="dG", unit="kcal/mol")
+    config = ScreenConfig(top=2, nested_top=1, rf_trees=20, ensemble=2, nested_folds=3)
+    result = screen(target, [Library(tiny_library)], config)
+    base = tmp_path_factory.mktemp("saved-runs")
+    return save_run(result, base / "run-dG", [str(tiny_library)])

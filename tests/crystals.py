@@ -1,4 +1,7 @@
-"""Small CIF texts for tests: a two-site cubic cell (CsCl type) written in P 1."""
+"""Small CIF texts for tests: a two-site cubic cell (CsCl type) written in P 1, and zips of files."""
+
+import io
+import zipfile
 
 
 def two_site_cif(cation: str = "Na", anion: str = "Cl", length: float = 5.64) -> str:
@@ -13,3 +16,12 @@ def two_site_cif(cation: str = "Na", anion: str = "Cl", length: float = 5.64) ->
 
 #: NaCl in a CsCl-type cell (not the real rock-salt structure; enough for parsing and descriptors).
 CIF = two_site_cif()
+
+
+def zip_bytes(files: dict[str, str]) -> bytes:
+    """A zip archive holding ``files`` (name -> text)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, text in files.items():
+            zf.writestr(name, text)
+    return buf.getvalue()

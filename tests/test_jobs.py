@@ -82,8 +82,9 @@ def test_time_left():
 
 def test_registry_keeps_owners_apart_and_queues_work():
     registry = JobRegistry(max_parallel=1)
-    gate = threading.Event()
-    first = registry.submit("alice", lambda r: gate.wait(10), name="a", kind="screen")
+    gate, started = threading.Event(), threading.Event()
+    first = registry.submit("alice", lambda r: started.set() or gate.wait(10), name="a", kind="screen")
+    assert started.wait(5)  # alice's job holds the one slot before bob's is submitted
     second = registry.submit("bob", lambda r: "b", name="b", kind="screen")
     time.sleep(0.5)
     assert second.snapshot().status is JobStatus.QUEUED  # waits for alice's job: one at a time
@@ -97,8 +98,9 @@ def test_registry_keeps_owners_apart_and_queues_work():
 
 def test_a_queued_job_can_be_cancelled():
     registry = JobRegistry(max_parallel=1)
-    gate = threading.Event()
-    registry.submit("a", lambda r: gate.wait(10), name="busy", kind="x")
+    gate, started = threading.Event(), threading.Event()
+    registry.submit("a", lambda r: started.set() or gate.wait(10), name="busy", kind="x")
+    assert started.wait(5)
     queued = registry.submit("b", lambda r: "never", name="queued", kind="x")
     queued.cancel()
     assert queued.wait(5) and queued.status is JobStatus.CANCELLED and queued.result is None

@@ -5,13 +5,7 @@ import pytest
 
 from core.errors import CancelledError, InputError
 from core.learning import LearningConfig, default_sizes, learning_curve
-from core.library import Library
 from core.transfer.transferability import example_targets
-
-
-@pytest.fixture(scope="module")
-def libraries(tiny_library):
-    return [Library(tiny_library)]
 
 
 @pytest.fixture(scope="module")

@@ -1,12 +1,9 @@
-import io
-import zipfile
-
 import pandas as pd
 import pytest
 
 from core.errors import InputError
 from core.tables import read_table
-from tests.crystals import CIF
+from tests.crystals import CIF, zip_bytes
 
 
 def test_csv_keeps_line_positions_across_blank_lines():
@@ -63,16 +60,8 @@ def test_old_xls_and_bad_xlsx():
         read_table(b"PK\x03\x04garbage", "a.xlsx")
 
 
-def _zip(files: dict[str, str]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        for name, text in files.items():
-            zf.writestr(name, text)
-    return buf.getvalue()
-
-
 def test_zip_of_cifs_with_targets():
-    data = _zip({"NaCl.cif": CIF, "other.cif": CIF, "targets.csv": "file,band_gap\nNaCl.cif,8.5\nother.cif,1.0\n"})
+    data = zip_bytes({"NaCl.cif": CIF, "other.cif": CIF, "targets.csv": "file,band_gap\nNaCl.cif,8.5\nother.cif,1.0\n"})
     table = read_table(data, "crystals.zip")
     assert set(table.columns) >= {"name", "cif", "band_gap"}
     assert table.set_index("name").loc["NaCl", "band_gap"] == "8.5"
@@ -80,6 +69,6 @@ def test_zip_of_cifs_with_targets():
 
 def test_zip_without_cifs():
     with pytest.raises(InputError, match="holds no .cif files"):
-        read_table(_zip({"a.txt": "x"}), "a.zip")
+        read_table(zip_bytes({"a.txt": "x"}), "a.zip")
     with pytest.raises(InputError, match="not a valid zip"):
         read_table(b"not a zip at all", "a.zip")

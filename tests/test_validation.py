@@ -8,8 +8,7 @@ from core.errors import InputError
 from core.tables import read_table
 from core.validation import detect, validate
 
-from tests.crystals import CIF
-from tests.test_tables import _zip
+from tests.crystals import CIF, zip_bytes
 
 
 def _table(text: str) -> pd.DataFrame:
@@ -24,7 +23,7 @@ def test_detects_molecules_and_first_numeric_target_skipping_ids():
 def test_detects_polymers_formulas_and_cif():
     assert detect(_table("ru,Tg\n*CC(*)c1ccccc1,373\n*CC*,195\n")).domain is Domain.POLYMER
     assert detect(_table("material,gap\nFe2O3,2.1\nNaCl,8.5\nGaAs,1.4\n")).domain is Domain.INORGANIC
-    zipped = read_table(_zip({"NaCl.cif": CIF, "t.csv": "f,y\nNaCl,1\n"}), "z.zip")
+    zipped = read_table(zip_bytes({"NaCl.cif": CIF, "t.csv": "f,y\nNaCl,1\n"}), "z.zip")
     det = detect(zipped)
     assert det.cif and det.domain is Domain.INORGANIC and det.targets == ["y"]
 
@@ -94,7 +93,7 @@ def test_formula_duplicates_use_reduced_formula():
 
 
 def test_cif_rows_become_formulas():
-    table = read_table(_zip({"NaCl.cif": CIF, "bad.cif": "data_x\n_cell_length_a 1\n", "t.csv": "f,y\nNaCl,1\nbad,2\n"}),
+    table = read_table(zip_bytes({"NaCl.cif": CIF, "bad.cif": "data_x\n_cell_length_a 1\n", "t.csv": "f,y\nNaCl,1\nbad,2\n"}),
                        "z.zip")
     report = validate(table)
     assert report.valid["structure"].tolist() == ["NaCl"]

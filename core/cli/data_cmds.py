@@ -79,6 +79,10 @@ def _prepare(specs, as_json: bool) -> int:
             failed[spec.name] = str(exc)
             log(f"[{i}/{len(specs)}] {spec.name}: not available: {exc}")
             continue
+        except Exception as exc:  # one broken dataset must not leave the others cold
+            failed[spec.name] = f"{type(exc).__name__}: {exc}"
+            log(f"[{i}/{len(specs)}] {spec.name}: failed: {type(exc).__name__}: {exc}")
+            continue
         seconds = time.perf_counter() - start
         done.append({"name": spec.name, "rows": rows, "seconds": round(seconds, 1)})
         log(f"[{i}/{len(specs)}] {spec.name}: {rows:,} rows ready ({seconds:.1f} s)")

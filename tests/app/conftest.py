@@ -10,7 +10,6 @@ from streamlit.testing.v1 import AppTest
 
 from app_state import Key
 from core.domains import Domain
-from core.library import Library
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
@@ -71,17 +70,21 @@ def texts(elements) -> str:
     return "\n".join(str(e.value) for e in elements)
 
 
-@pytest.fixture(scope="session")
-def saved_run(tiny_library, tmp_path_factory):
-    """A real screen of 24 molecules on the tiny library, saved as a run folder."""
+def small_dataset(rows=MOLECULES):
+    """A molecule dataset of ``rows`` (SMILES, value) as the Data page would make it."""
     import numpy as np
+    import pandas as pd
 
-    from core.transfer.runs import save_run
-    from core.transfer.screen import ScreenConfig, Target, screen
+    from core.workspace import Dataset
 
-    target = Target([s for s, _ in MOLECULES], np.array([v for _, v in MOLECULES]), Domain.MOLECULE,
-                    name="dG", unit="kcal/mol")
-    config = ScreenConfig(top=2, nested_top=1, rf_trees=20, ensemble=2, nested_folds=3)
-    result = screen(target, [Library(tiny_library)], config)
-    base = tmp_path_factory.mktemp("saved-runs")
-    return save_run(result, base / "run-dG", [str(tiny_library)])
+    valid = pd.DataFrame({"structure": [s for s, _ in rows], "dG": [v for _, v in rows],
+                          "line": np.arange(2, len(rows) + 2)})
+    return Dataset("mols", Domain.MOLECULE, valid, "dG", "kcal/mol")
+
+
+def with_dataset(app, dataset):
+    """The Transfer page of ``app`` with ``dataset`` in the session."""
+    from app_state import Page
+
+    app.session_state[Key.DATASET] = dataset
+    return open_page(app, Page.TRANSFER)

@@ -75,7 +75,7 @@ def test_a_local_cluster_setting_lists_its_workers_and_reaches_the_screen(build_
     assert at.session_state[Key.SCHEDULER] == "local:2"
     assert len(at.dataframe[-1].value) == 2  # the two workers
     assert "In use: Dask, 2 workers" in texts(at.caption)
-    from tests.app.test_transfer import with_dataset, small_dataset
+    from tests.app.conftest import small_dataset, with_dataset
 
     at = with_dataset(at, small_dataset())
     assert at.session_state[Key.SCREEN_CONFIG].scheduler == "local:2"

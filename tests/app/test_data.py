@@ -1,14 +1,12 @@
 """Data page: upload, detection with overrides, the validation report, previews, 3D viewer, errors."""
 
-import io
-import zipfile
-
 import pytest
 
 from app_state import Key, Page
 from core.domains import Domain
+from core.paths import THREEDMOL_JS
 from tests.app.conftest import MOLECULES, csv_bytes, open_page, texts
-from tests.crystals import two_site_cif
+from tests.crystals import two_site_cif, zip_bytes
 
 
 @pytest.fixture
@@ -100,6 +98,7 @@ def test_bundled_example_and_formula_without_3d(data_page):
     assert "Chemical formulas have no 3D structure" in texts(at.info)
 
 
+@pytest.mark.skipif(not THREEDMOL_JS.exists(), reason="3Dmol.js is not installed (run scripts/setup.sh)")
 def test_3d_viewer_inlines_3dmol_for_offline_use(data_page):
     at = upload(data_page, csv_bytes(MOLECULES))
     at.selectbox(key="viewer_pick").set_value(5).run()  # CCO, which is in QM9
@@ -112,13 +111,10 @@ def test_3d_viewer_inlines_3dmol_for_offline_use(data_page):
 
 
 def test_zip_of_cifs_shows_a_crystal_in_3d(data_page):
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as zf:
-        pairs = [(a, x) for a in ("Cs", "Rb", "K", "Tl") for x in ("Cl", "Br", "I")][:10]
-        for i, (a, x) in enumerate(pairs):
-            zf.writestr(f"c{i}.cif", two_site_cif(a, x, 4.0 + i / 10))
-        zf.writestr("targets.csv", "file,gap\n" + "\n".join(f"c{i}.cif,{i / 3:.3f}" for i in range(10)) + "\n")
-    at = upload(data_page, buffer.getvalue(), "crystals.zip")
+    pairs = [(a, x) for a in ("Cs", "Rb", "K", "Tl") for x in ("Cl", "Br", "I")][:10]
+    files = {f"c{i}.cif": two_site_cif(a, x, 4.0 + i / 10) for i, (a, x) in enumerate(pairs)}
+    files["targets.csv"] = "file,gap\n" + "\n".join(f"c{i}.cif,{i / 3:.3f}" for i in range(10)) + "\n"
+    at = upload(data_page, zip_bytes(files), "crystals.zip")
     dataset = at.session_state[Key.DATASET]
     assert dataset.domain is Domain.INORGANIC and dataset.n_rows == 10 and "cif" in dataset.valid.columns
     at.toggle(key="viewer_on").set_value(True).run()

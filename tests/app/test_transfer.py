@@ -3,25 +3,10 @@ progress and cancel, and a finished run opens on Results."""
 
 import threading
 
-import numpy as np
 import pytest
-import pandas as pd
 
 from app_state import JobKind, Key, Page
-from core.domains import Domain
-from core.workspace import Dataset
-from tests.app.conftest import MOLECULES, open_page, texts, wait_for_jobs
-
-
-def small_dataset(rows=MOLECULES) -> Dataset:
-    valid = pd.DataFrame({"structure": [s for s, _ in rows], "dG": [v for _, v in rows],
-                          "line": np.arange(2, len(rows) + 2)})
-    return Dataset("mols", Domain.MOLECULE, valid, "dG", "kcal/mol")
-
-
-def with_dataset(app, dataset):
-    app.session_state[Key.DATASET] = dataset
-    return open_page(app, Page.TRANSFER)
+from tests.app.conftest import MOLECULES, open_page, small_dataset, texts, wait_for_jobs, with_dataset
 
 
 def test_without_data_the_page_says_where_to_get_it(app):
@@ -102,10 +87,11 @@ def test_progress_and_cancel(app):
     from pages._widgets import job_registry
 
     at = with_dataset(app, small_dataset())
-    release = threading.Event()
+    release, reported = threading.Event(), threading.Event()
 
     def work(report):
         report.progress(0.5, "stage 1: 4/8")
+        reported.set()
         while not report.cancelled():
             if release.wait(0.05):
                 break
@@ -115,6 +101,7 @@ def test_progress_and_cancel(app):
 
     job = job_registry().submit(at.session_state[Key.OWNER], work, name="screen mols", kind=JobKind.SCREEN)
     try:
+        assert reported.wait(10)  # the job's thread has reported before the page looks
         at.run()
         bars = at.get("progress")
         assert bars and "stage 1: 4/8" in bars[0].proto.text and "time left" in bars[0].proto.text

@@ -28,12 +28,18 @@ try:
 except ImportError:  # pragma: no cover - depends on the machine
     sync_playwright = None
 
-if not os.path.exists(CHROMIUM):
-    pytest.skip(f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)",
-                allow_module_level=True)
-if sync_playwright is None:
-    pytest.skip("browser tests need the playwright package (pip install -r requirements-dev.txt)",
-                allow_module_level=True)
+MISSING = (f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)"
+           if not os.path.exists(CHROMIUM) else
+           "browser tests need the playwright package (pip install -r requirements-dev.txt)"
+           if sync_playwright is None else None)
+
+
+@pytest.fixture(autouse=True)
+def _browser_available():
+    """Skip (with the reason) where chromium or playwright is missing, however pytest is
+    invoked (a module-level skip in a conftest only works from the repository root)."""
+    if MISSING:
+        pytest.skip(MISSING)
 
 
 def free_port() -> int:

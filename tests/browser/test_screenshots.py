@@ -1,5 +1,7 @@
 """Every page opens in a real browser without an exception; a screenshot of each is saved."""
 
+import shutil
+
 import pytest
 
 from tests.browser.conftest import no_exception, screenshot, wait_idle
@@ -15,12 +17,16 @@ PAGES = {"home": ("Home", "Predict a materials property"), "learn": ("Learn", "L
 
 
 @pytest.mark.parametrize("name", list(PAGES))
-def test_page_opens_and_is_captured(server, page, runs_dir, name):
-    """A session with the FreeSolv example loaded visits the page through the sidebar."""
+def test_page_opens_and_is_captured(server, page, runs_dir, saved_run, name):
+    """A session with the FreeSolv example loaded visits the page through the sidebar
+    (Results and Predict with a saved run: the main-flow test's, or the suite's own)."""
     link, title = PAGES[name]
     p = page.page
     runs = sorted(r.name for r in runs_dir.iterdir() if (r / "run.json").exists())
-    query = f"?run={runs[-1]}" if runs and name in ("results", "predict") else ""  # saved by the main-flow test
+    if not runs:  # this test ran alone or first
+        shutil.copytree(saved_run, runs_dir / saved_run.name)
+        runs = [saved_run.name]
+    query = f"?run={runs[-1]}" if name in ("results", "predict") else ""
     p.goto(f"{server.url}/results{query}" if query else server.url)
     if not query:
         p.get_by_role("button", name="Try an example: FreeSolv (molecules)").click()

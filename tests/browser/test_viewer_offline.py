@@ -17,7 +17,7 @@ def test_3d_viewer_is_offline(server, page):
     p.goto(server.url)
     p.get_by_role("button", name="Try an example: FreeSolv (molecules)").click()
     p.get_by_role("button", name="Start").wait_for(timeout=60_000)
-    p.get_by_role("link", name="Data").first.click()
+    p.get_by_role("link", name="Data", exact=True).first.click()
     p.get_by_text("3D viewer", exact=True).wait_for(timeout=60_000)
     wait_idle(p)
     p.get_by_text("Show in 3D", exact=True).click()
