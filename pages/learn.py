@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_state import JobKind, Key, Page, ensure_navigation, libraries
+from core.errors import InputError
 from core.jobs import screen_work, transferability_work
 from core.transfer.screen import ScreenConfig
 from core.transfer.transferability import example_targets
@@ -68,7 +69,13 @@ if st.button(f"Run the demo screen ({DEMO_ROWS} rows, about half a minute)", key
     submit(JobKind.LEARN_DEMO, screen_work(target, paths, screen_preset("quick")), name="demo screen")
     st.rerun()
 run_path = st.session_state.get(Key.LEARN_RUN)
-result = load_run(run_path) if run_path else None
+result = None
+if run_path:
+    try:
+        result = load_run(run_path)
+    except InputError:  # the demo run's folder was deleted since
+        st.session_state.pop(Key.LEARN_RUN, None)
+        st.info("The demo run is no longer on disk; run it again.")
 if result is not None:
     s = result.summary
     (st.success if s["transfer_helps"] else st.warning)(s["verdict"])

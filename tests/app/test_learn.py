@@ -30,3 +30,12 @@ def test_intensive_versus_extensive_comparison(app):
     wait_for_jobs(at)
     spec = [c.proto.spec for c in at.get("plotly_chart")][-1]
     assert "heatmap" in spec and "polymer_tg_common" in spec and "freesolv" in spec
+
+
+def test_a_deleted_demo_run_is_forgotten_not_an_error(app, tmp_path):
+    app.session_state[Key.LEARN_RUN] = str(tmp_path / "gone")
+    at = open_page(app, Page.LEARN)
+    assert not at.exception, [e.value for e in at.exception]
+    assert "The demo run is no longer on disk; run it again." in texts(at.info)
+    assert Key.LEARN_RUN not in at.session_state
+    assert "Run the demo screen above to see the numbers." in texts(at.caption)
