@@ -131,3 +131,31 @@ PARSERS = {
 def parse(text: str, domain: Domain):
     """Parse one structure string of ``domain``; ValueError with the reason if it fails."""
     return PARSERS[Domain.parse(domain)](text)
+
+
+def structure_key(text: str, domain: Domain | str) -> str:
+    """What identifies a structure for duplicates and grouped folds, as far as the
+    featurizers can tell structures apart.
+
+    Molecules: canonical SMILES without stereochemistry or isotopes (no featurizer of the
+    project sees them, so two stereoisomers are one structure to every model).  Polymers:
+    :func:`core.polymerize.cyclic_key`, the same for every frame and direction a repeat unit
+    is written in.  Inorganic compounds: the reduced formula.  A structure that does not
+    parse keeps its stripped text as its key.
+    """
+    domain = Domain.parse(domain)
+    text = str(text).strip()
+    try:
+        obj = parse(text, domain)
+    except ValueError:
+        return text
+    if domain is Domain.INORGANIC:
+        return obj.reduced_formula
+    if domain is Domain.POLYMER:
+        from core.polymerize import cyclic_key
+
+        try:
+            return "polymer:" + cyclic_key(obj)
+        except Exception:  # noqa: BLE001 - RDKit raises several types on exotic units
+            return Chem.MolToSmiles(obj, isomericSmiles=False)
+    return Chem.MolToSmiles(obj, isomericSmiles=False)

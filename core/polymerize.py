@@ -364,7 +364,11 @@ def cyclic_key(unit: str, copies: int = 3) -> str:
     (``*OCCCCCC(*)=O`` and ``*CCCCCC(=O)O*`` are both polycaprolactone), so it identifies
     the polymer rather than the string.
     """
-    mol = Chem.MolFromSmiles(unit)
+    mol = Chem.MolFromSmiles(unit) if isinstance(unit, str) else Chem.Mol(unit)
+    Chem.RemoveStereochemistry(mol)
+    # join copies on the Kekule form: an end on an aromatic atom (an imide N, a ring C)
+    # would otherwise leave RDKit unable to kekulize the joined ring
+    Chem.Kekulize(mol, clearAromaticFlags=True)
     stars = [a.GetIdx() for a in mol.GetAtoms() if a.GetAtomicNum() == 0]
     ends = [mol.GetAtomWithIdx(i).GetNeighbors()[0].GetIdx() for i in stars]
     n = mol.GetNumAtoms()
@@ -377,6 +381,8 @@ def cyclic_key(unit: str, copies: int = 3) -> str:
     for idx in sorted((s + k * n for s in stars for k in range(copies)), reverse=True):
         ring.RemoveAtom(idx)
     out = ring.GetMol()
+    for atom in out.GetAtoms():
+        atom.SetNoImplicit(False)
     Chem.SanitizeMol(out)
     return Chem.MolToSmiles(out)
 
