@@ -22,6 +22,7 @@ from core.domains import Domain
 from core.errors import CancelledError, InputError
 from core.library import Library
 from core.transfer.candidates import CROSSES, CandidatePool, featurize_target, load_pool, select_models
+from core.transfer.config import MIN_ROWS, ScreenConfig, rows_needed, suggest_config  # noqa: F401 (re-exported)
 from core.transfer.cv import CVScheme
 from core.transfer.refit import LinearFeatureRidge
 from core.transfer.ridge import DEFAULT_PENALTIES
@@ -30,83 +31,6 @@ from core.transfer.stage1 import Scope, ScopeScores, run_stage1
 from core.transfer.strategies import BASELINES, STRATEGIES, cv_predict
 
 TRANSFER_KINDS = ("frozen", "frozen+raw", "strategy", "finetune")
-MIN_ROWS = 8
-
-
-@dataclass
-class ScreenConfig:
-    """Every choice of a screen (the CLI and the dashboard fill this one object).
-
-    Parameters
-    ----------
-    cv : CVScheme
-        Folds for ranking (default 5-fold).
-    strategies : tuple of str
-        Stage-2 strategies refitted on the top models (see core.transfer.strategies).
-    baselines : tuple of str
-        Scratch baselines besides the closed-form raw ridge (``scratch_rf``, ``scratch_net``).
-    layers : int
-        Last hidden layers used as frozen features (1, 2 or 3).
-    top : int
-        Models refitted in stage 2.
-    ensemble : int
-        Members of the ensemble of the best candidates (0 for none).
-    nested : bool
-        Compute the nested estimate of the whole procedure.
-    nested_folds, nested_top : int
-        Outer folds of the nested estimate, and models refitted in stage 2 inside it.
-    search, sources, model_ids, model_domains : filters on the candidate models
-    combos : bool
-        Also score frozen features together with the raw descriptor.
-    cross_domain : bool
-        Allow molecule models on polymers and polymer models on molecules.
-    """
-
-    cv: CVScheme = field(default_factory=CVScheme)
-    strategies: tuple[str, ...] = ("rf",)
-    baselines: tuple[str, ...] = ("scratch_rf",)
-    layers: int = 1
-    top: int = 20
-    ensemble: int = 5
-    nested: bool = True
-    nested_folds: int = 5
-    nested_top: int = 5
-    search: str | None = None
-    sources: tuple[str, ...] | None = None
-    model_ids: tuple[str, ...] | None = None
-    model_domains: tuple[str, ...] | None = None
-    combos: bool = True
-    cross_domain: bool = True
-    penalties: tuple[float, ...] = DEFAULT_PENALTIES
-    rf_trees: int = 100
-    device: str = "auto"
-    seed: int = 0
-    scheduler: str | None = None  # Dask: "local[:N]" or "tcp://host:port" runs stage 1 on a cluster
-
-    def check(self) -> None:
-        """InputError for settings that cannot work."""
-        for name in self.strategies:
-            if name != "ridge":
-                STRATEGIES[name]
-        for name in self.baselines:
-            BASELINES[name]
-        if self.layers not in (1, 2, 3):
-            raise InputError("layers must be 1, 2 or 3")
-        if self.top < 1 or self.nested_top < 1:
-            raise InputError("top must be at least 1")
-        if self.ensemble < 0 or self.ensemble == 1:
-            raise InputError("ensemble must be 0 (none) or at least 2 members")
-        if self.nested and self.nested_folds < 2:
-            raise InputError("the nested estimate needs at least 2 outer folds")
-        if self.scheduler:
-            from core.compute.dask_backend import parse_scheduler
-
-            parse_scheduler(self.scheduler)
-
-    def to_dict(self) -> dict:
-        data = asdict(self)
-        data["cv"] = self.cv.to_dict()
-        return data
 
 
 @dataclass
