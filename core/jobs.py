@@ -309,7 +309,7 @@ class ScreenProgress:
 
     @classmethod
     def for_config(cls, config, n_descriptors: int = 3) -> "ScreenProgress":
-        heavy = [s for s in config.strategies if s != "ridge"]
+        heavy = list(config.strategies)
         stage2 = config.top * len(heavy) + len(config.baselines) * n_descriptors + 1
         nested = config.nested_folds * (config.nested_top * len(heavy) + len(config.baselines) * n_descriptors + 2) \
             if config.nested else 0.0
@@ -332,9 +332,6 @@ class ScreenProgress:
         return sum(w * self.fractions.get(s, 0.0) for s, w in self.weights.items()) / total
 
 
-_NESTED = re.compile(r"outer fold (\d+)/(\d+)")
-
-
 def screen_work(target, library_paths: list[str | Path], config, *, runs_base: Path | None = None,
                 save: bool = True) -> Callable[[Reporter], dict]:
     """Work function of a screen: open the libraries, screen, save the run.
@@ -352,15 +349,9 @@ def screen_work(target, library_paths: list[str | Path], config, *, runs_base: P
         def progress(stage: str, done: int, total: int) -> None:
             report.progress(tracker.update(stage, done, total), f"{stage}: {done}/{total}")
 
-        def log(line: str) -> None:
-            report.log(line)
-            match = _NESTED.search(line)
-            if match:
-                progress("nested", int(match.group(1)), int(match.group(2)))
-
         with _opened(library_paths) as libraries:
             report.progress(0.0, f"screening {len(target.y)} rows")
-            result = screen(target, libraries, config, progress=progress, cancel=report.cancelled, log=log)
+            result = screen(target, libraries, config, progress=progress, cancel=report.cancelled, log=report.log)
             path = None
             if save:
                 report.progress(tracker.update("save", 0, 1), "saving the run")

@@ -3,10 +3,11 @@
 For each training size and repeat, a seeded random subsample of the target is the
 training set and (up to ``max_test`` of) the remaining rows are the test set.  On the
 training rows alone, a quick screen (stage 1 plus the scratch baselines, no nested
-estimate) picks the best transfer candidate and the best scratch candidate by
-cross-validation; both are refitted on all training rows and scored on the held-out rows.
-Because the choice never sees the test rows, each point is an honest estimate of "run the
-screen on n rows and use its pick".
+estimate) makes the picks of its two procedures (:mod:`core.transfer.procedure`): the
+transfer procedure over every candidate and the scratch procedure over the scratch ones;
+both are refitted on all training rows and scored on the held-out rows.  Because the
+choice never sees the test rows, each point is an honest estimate of "run the screen on
+n rows and use its pick".
 """
 
 from __future__ import annotations
@@ -19,13 +20,13 @@ import pandas as pd
 
 from core.errors import CancelledError, InputError
 from core.library import Library
-from core.transfer.candidates import featurize_target, load_pool, select_models
 from core.transfer.cv import CVScheme
-from core.transfer.screen import MIN_ROWS, TRANSFER_KINDS, ScreenConfig, Target, fit_predict, screen
+from core.transfer.predict import predict
+from core.transfer.screen import MIN_ROWS, ScreenConfig, Target, screen
 
 #: The quick screen used inside a learning curve: closed-form stage 1 and a random-forest
-#: scratch baseline, nothing refitted, no nested estimate.
-QUICK = dict(strategies=(), baselines=("scratch_rf",), nested=False, ensemble=0, top=1)
+#: scratch baseline, nothing refitted, no nested estimate, no random control.
+QUICK = dict(strategies=(), baselines=("scratch_rf",), nested=False, top=1, controls=False)
 
 
 def _quick_config() -> ScreenConfig:
@@ -48,7 +49,7 @@ class LearningConfig:
         CV folds of the screen on each subsample (fewer when the subsample is small).
     screen : ScreenConfig
         Candidate filters and engine settings; stage-2 strategies, the nested estimate and
-        the ensemble are switched off whatever it says, to keep each point quick.
+        the random control are switched off whatever it says, to keep each point quick.
     seed : int
         Fixes every subsample and every split.
     """
@@ -100,11 +101,6 @@ class LearningCurve:
                 .reset_index())
 
 
-def _best(ranking: pd.DataFrame, kinds) -> dict | None:
-    rows = ranking[ranking["kind"].isin(kinds)]
-    return None if rows.empty else rows.iloc[0].to_dict()
-
-
 def learning_curve(target: Target, libraries: list[Library], config: LearningConfig | None = None, *,
                    progress: Callable[[int, int, str], None] | None = None,
                    cancel: Callable[[], bool] | None = None) -> LearningCurve:
@@ -125,10 +121,6 @@ def learning_curve(target: Target, libraries: list[Library], config: LearningCon
     y = np.asarray(target.y, dtype=float)
     sizes = config.check(len(y))
     base = replace(config.screen, **QUICK)
-    frame = select_models(libraries, target.domain, search=base.search, sources=base.sources,
-                          model_ids=base.model_ids, model_domains=base.model_domains, cross_domain=base.cross_domain)
-    pool = load_pool(libraries, frame)
-    descriptors = featurize_target(pool, list(target.structures))
     structures = np.asarray(target.structures, dtype=object)
     records = []
     total = len(sizes) * config.repeats
@@ -142,15 +134,14 @@ def learning_curve(target: Target, libraries: list[Library], config: LearningCon
             cv = CVScheme("kfold", k=max(2, min(config.folds, size // 2)), seed=config.seed + repeat)
             sub = Target(structures[train].tolist(), y[train], target.domain, target.name, target.unit)
             result = screen(sub, libraries, replace(base, cv=cv, seed=config.seed + repeat), cancel=cancel)
-            rows_by_id = {r["candidate"]: r for r in result.ranking.to_dict("records")}
-            for method, kinds in (("transfer", TRANSFER_KINDS), ("scratch", ("raw",))):
-                row = _best(result.ranking, kinds)
-                if row is None:
-                    continue
-                pred = fit_predict(row, rows_by_id, pool, descriptors, y, train, test, base)
+            for method in ("transfer", "scratch"):
+                out = predict(result, structures[test].tolist(), candidate=method, libraries=libraries)
                 records.append({"n_train": int(size), "repeat": repeat, "method": method,
-                                "mae": float(np.abs(pred - y[test]).mean()), "candidate": row["candidate"],
-                                "cv_mae": float(row["cv_mae"]), "n_test": int(len(test))})
+                                "mae": float(np.abs(out.table["prediction"].to_numpy() - y[test]).mean()),
+                                "candidate": out.label,
+                                "cv_mae": float(np.mean([result.ranking.set_index("candidate").loc[m, "cv_mae"]
+                                                         for m in out.members])),
+                                "n_test": int(len(test))})
             step += 1
             if progress:
                 progress(step, total, f"{size} training rows, repeat {repeat + 1}/{config.repeats}")

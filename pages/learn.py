@@ -11,7 +11,8 @@ from core.transfer.screen import ScreenConfig
 from core.transfer.transferability import example_targets
 from core.viz.heatmap import heatmap_figure
 from core.viz.library import architecture_figure
-from core.viz.ranking import error_distribution, family, parity_figure
+from core.viz.ranking import error_distribution
+from pages._verdict import honest_tiles, recommended_parity, verdict_box
 from core.workspace import load_example, screen_preset
 from pages._widgets import (consume, job_panel, latest_job, libraries_summary, load_run, model_card, query_models,
                             show_figure, submit)
@@ -78,20 +79,16 @@ if run_path:
         st.info("The demo run is no longer on disk; run it again.")
 if result is not None:
     s = result.summary
-    (st.success if s["transfer_helps"] else st.warning)(s["verdict"])
+    verdict_box(s)
     show_figure(error_distribution(result.ranking, unit=result.target.get("unit", "")), "learn_distribution",
                 "learn_dist")
     st.caption("Each bar counts transfer candidates with that cross-validated error; the red lines are scratch "
                "models. Most pretrained models do not help: the shotgun works because a few do.")
     best = s["best"]["candidate"]
-    panels = {best: result.oof[best]}
-    scratch = s["best_scratch"]["candidate"]
-    if scratch in result.oof and scratch != best:
-        panels[scratch] = result.oof[scratch]
-    kinds = result.ranking.set_index("candidate")["kind"]
-    show_figure(parity_figure(result.y, panels, target=result.target["name"], unit=result.target.get("unit", ""),
-                              structures=result.structures, families={c: family(kinds[c]) for c in panels}),
-                "learn_parity", "learn_parity")
+    fig = recommended_parity(result, {"naive best single candidate (CV)": (result.oof[best], "transfer")}
+                             if best in result.oof else None)
+    if fig is not None:
+        show_figure(fig, "learn_parity", "learn_parity")
 
 # ---------------------------------------------------------------- 4
 st.header("4. Honest numbers: the nested estimate")
@@ -102,12 +99,7 @@ st.markdown(
     "what you should expect on new data.")
 if result is not None:
     s = result.summary
-    c = st.columns(3)
-    c[0].metric("Naive: best CV MAE", f"{s['naive_best_cv_mae']:.3g}")
-    if s.get("nested_mae") is not None:
-        c[1].metric("Nested estimate", f"{s['nested_mae']:.3g}",
-                    f"{s['nested_mae'] - s['naive_best_cv_mae']:+.3g}", delta_color="inverse")
-    c[2].metric("Best scratch model", f"{s['best_scratch']['cv_mae']:.3g}")
+    honest_tiles(s, result.target.get("unit") or "")
     st.caption(s["nested_explanation"] + " When the nested estimate is no better than scratch, the apparent gain "
                "was luck; the app says so.")
 else:

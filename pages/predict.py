@@ -13,6 +13,7 @@ from core.errors import InputError, LibraryError
 from core.transfer.predict import predict
 from core.validation import validate
 from core.viz.ranking import short_name
+from pages._verdict import fmt
 from pages._widgets import download_csv, run_or_stop, upload_limit_mb, upload_table
 
 ensure_navigation()
@@ -25,9 +26,13 @@ unit = result.target.get("unit") or ""
 st.caption(f"Run {Path(path).name}: {result.target['name']} ({result.target['n']} training rows, {domain.value}).")
 
 ranking = result.ranking
-candidates = ranking["candidate"].head(50).tolist()
-labels = {r["candidate"]: f"#{r['rank']} {short_name(r, 70)} (CV MAE {r['cv_mae']:.4g})"
-          for r in ranking.head(50).to_dict("records")}
+summary = result.summary
+head = ranking[ranking["family"] != "random"].head(50)
+candidates = ["recommended"] + head["candidate"].tolist()
+labels = {"recommended": f"Recommended: {summary['recommended']['label']} (nested MAE "
+                         f"{fmt(summary['nested_mae'], unit)})"}
+labels.update({r["candidate"]: f"#{r['rank']} {short_name(r, 70)} (CV MAE {fmt(r['cv_mae'], unit)})"
+               for r in head.to_dict("records")})
 candidate = st.selectbox("Model", candidates, format_func=labels.get, key=f"pred_model_{Path(path).name}")
 
 mode = st.radio("New structures", list(InputMode), horizontal=True, key="pred_mode")
@@ -69,14 +74,18 @@ if stored is not None and stored[:2] == (str(path), candidate):
     out = stored[2]
     table = out.table.copy()
     table["applicability"] = table["in_domain"].map({True: "inside the training data", False: "OUTSIDE: extrapolating"})
+    with_unit = (lambda name: f"{name} ({unit})") if unit else (lambda name: name)
+    level = f"{out.level:.0%}"
     st.dataframe(table, hide_index=True, column_config={
-        "prediction": st.column_config.NumberColumn(f"prediction ({unit})" if unit else "prediction", format="%.4g"),
-        "uncertainty": st.column_config.NumberColumn("\u00b1 spread of top models", format="%.3g"),
-        "nn_distance": st.column_config.NumberColumn("distance to nearest training row", format="%.3g"),
+        "prediction": st.column_config.NumberColumn(with_unit("prediction"), format="%.4g"),
+        "lower": st.column_config.NumberColumn(with_unit(f"{level} interval, low"), format="%.4g"),
+        "upper": st.column_config.NumberColumn(with_unit(f"{level} interval, high"), format="%.4g"),
+        "domain_ratio": st.column_config.NumberColumn("distance to training data (1 = edge)", format="%.2f"),
         "in_domain": st.column_config.CheckboxColumn("in domain")})
     outside = int((~table["in_domain"]).sum())
-    st.caption(f"Uncertainty: standard deviation of the predictions of the run's {len(out.members)} best distinct "
-               f"models. Applicability: a structure is in the domain when its nearest training row (in the model's "
-               f"feature space) is closer than {out.threshold:.3g}, the 95th percentile of the training rows' own "
-               f"nearest-neighbour distances. {outside} of {len(table)} are outside.")
+    st.caption(f"Model: {out.label}. Intervals: prediction \u00b1{fmt(out.halfwidth, unit)}, calibrated on the run's "
+               f"out-of-sample residuals to cover {level} of new values like the training rows. Applicability: the "
+               f"distance of each structure to its nearest training row, over the 95th percentile of the training "
+               f"rows' own nearest-neighbour distances, in each member's feature space; above 1 the model "
+               f"extrapolates. {outside} of {len(table)} are outside.")
     download_csv(table, "predictions", "Predictions (CSV)", "dl_predictions")

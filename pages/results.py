@@ -12,18 +12,19 @@ from app_state import HeatmapAxis, JobKind, Page, ensure_navigation, libraries
 from core.domains import Domain
 from core.jobs import learning_work, transferability_work
 from core.learning import LearningConfig, default_sizes
-from core.transfer.cv import CVScheme
-from core.transfer.screen import ScreenConfig, Target
+from dataclasses import replace
+
+from core.transfer.screen import Target
 from core.viz.curves import learning_curve_figure
 from core.viz.heatmap import heatmap_figure, improvement_by_strategy
-from core.viz.ranking import (error_distribution, family, oof_frame, parity_choices, parity_figure,
-                              ranking_figure, short_name)
+from core.viz.ranking import error_distribution, oof_frame, parity_choices, ranking_figure
+from pages._verdict import honest_tiles, recommended_parity, verdict_box
 from pages._widgets import download_csv, job_panel, past_runs_picker, run_or_stop, show_figure, submit
 
 ensure_navigation()
 
-RANK_COLUMNS = ["rank", "candidate", "property", "strategy", "kind", "model_domain", "descriptor", "cv_mae",
-                "cv_mae_std", "rmse", "r2", "improvement_pct", "source_test_r2"]
+RANK_COLUMNS = ["rank", "label", "cv_mae", "cv_mae_std", "family", "rmse", "r2", "improvement_pct", "property",
+                "model_domain", "source_test_r2", "candidate"]
 
 st.title("Results")
 path, result = run_or_stop("No run in this session yet. Start one on the Transfer page, or reopen a saved run.",
@@ -31,43 +32,36 @@ path, result = run_or_stop("No run in this session yet. Start one on the Transfe
 st.query_params["run"] = Path(path).name  # a refresh of this page reopens the run
 
 summary, ranking, target = result.summary, result.ranking, result.target
-run_libraries = list(getattr(result, "meta", {}).get("libraries") or libraries())  # the run's own libraries
-filters = {k: (tuple(v) if isinstance(v, list) else v) for k, v in result.config.items()
-           if k in ("search", "sources", "model_ids", "model_domains", "cross_domain")}
+run_libraries = list(result.meta.get("libraries") or libraries())  # the run's own libraries
 unit = target.get("unit") or ""
+n_random = int((ranking["family"] == "random").sum())
 st.caption(f"Run {Path(path).name}: target **{target['name']}**, {target['n']} rows of {target['domain']} "
-           f"structures; {summary['n_models']} models screened, {summary['n_candidates']} candidates; "
-           f"{result.config['cv']['label']} CV; {summary['timings']['total']:.1f} s on {summary['device']}"
+           f"structures; {summary['n_models']} library models screened ({summary['n_candidates']} candidates: each "
+           f"model with each strategy, the scratch baselines and {n_random} random-weight controls); "
+           f"{result.config.cv.label()} CV; {summary['timings']['total']:.1f} s on {summary['device']}"
            + (f", stage 1 on {len(summary['compute']['workers'])} Dask workers ({summary['compute']['scheduler']})"
               if summary.get("compute", {}).get("workers") else "") + ".")
 
 # ---------------------------------------------------------------- verdict and honest estimate
-(st.success if summary["transfer_helps"] else st.warning)(summary["verdict"])
-m = st.columns(3)
-m[0].metric("Best CV MAE (naive: best of many)", f"{summary['naive_best_cv_mae']:.4g}")
-if summary.get("nested_mae") is not None:
-    gap = summary["nested_mae"] - summary["naive_best_cv_mae"]
-    m[1].metric("Nested estimate of the whole procedure", f"{summary['nested_mae']:.4g}", f"{gap:+.3g} vs naive",
-                delta_color="inverse")
-else:
-    m[1].metric("Nested estimate", "not computed")
-m[2].metric("Best scratch baseline CV MAE", f"{summary['best_scratch']['cv_mae']:.4g}")
+verdict_box(summary)
+honest_tiles(summary, unit)
 st.caption(summary["nested_explanation"])
 
 # ---------------------------------------------------------------- parity plot
-st.subheader("Out-of-fold parity plot")
+st.subheader("Parity plots")
 choices = parity_choices(ranking, result.oof)
 by_id = ranking.set_index("candidate")
-labels = {c: f"#{int(by_id.loc[c, 'rank'])} {short_name(by_id.loc[c].to_dict() | {'candidate': c}, 70)}"
-          for c in choices}
-chosen = st.selectbox("Model", choices, format_func=labels.get, key=f"parity_{Path(path).name}")
-scratch = summary["best_scratch"]["candidate"]
-panels = {chosen: result.oof[chosen]}
-if scratch != chosen and scratch in result.oof:
-    panels[scratch] = result.oof[scratch]
-fig = parity_figure(result.y, panels, target=target["name"], unit=unit, structures=result.structures,
-                    families={c: family(by_id.loc[c, "kind"]) for c in panels})
-show_figure(fig, "parity", "parity")
+labels = {c: f"#{int(by_id.loc[c, 'rank'])} {by_id.loc[c, 'label']}" for c in choices}
+extra_choice = st.selectbox("Compare with a single candidate (its out-of-fold predictions)", [None] + choices,
+                            format_func=lambda c: "none" if c is None else labels[c],
+                            key=f"parity_{Path(path).name}")
+extra = {} if extra_choice is None else {
+    by_id.loc[extra_choice, "label"][:60]: (result.oof[extra_choice], by_id.loc[extra_choice, "family"])}
+fig = recommended_parity(result, extra)
+if fig is not None:
+    show_figure(fig, "parity", "parity")
+    st.caption("The recommended model's panel shows each row predicted by the whole procedure run without it "
+               "(the nested estimate): its MAE is the verdict's number.")
 
 # ---------------------------------------------------------------- the rest, in tabs
 tabs = st.tabs(["Ranking", "CV error distribution", "Transferability heatmap", "Learning curve", "Run details"])
@@ -85,7 +79,8 @@ with tabs[0]:
         download_csv(oof_frame(result.structures, result.y, result.oof, choices[:20]), "oof_predictions",
                      "Out-of-fold predictions (CSV)", "dl_oof")
     with d[2]:
-        download_csv(pd.DataFrame(result.nested.get("folds", [])), "nested_folds", "Nested estimate folds (CSV)",
+        download_csv(pd.DataFrame([dict(f, procedure=name) for name, p in result.procedures.items() if p.nested
+                                   for f in p.nested.folds]), "nested_folds", "Nested estimate folds (CSV)",
                      "dl_nested")
     show_figure(ranking_figure(ranking, top=20, unit=unit), "ranking", "ranking")
 
@@ -116,7 +111,7 @@ with tabs[2]:
         if st.button("Compute the map", key="heat_start", disabled=job is not None and not job.done):
             run_target = Target(result.structures, result.y, domain, name=target["name"], unit=unit)
             targets = [run_target] + example_targets(picked, rows=50, seed=0)
-            config = ScreenConfig(cv=CVScheme("kfold", k=5, seed=0), seed=0, **filters)
+            config = result.config  # the run's own settings
             submit(JobKind.TRANSFERABILITY, transferability_work(targets, run_libraries, config), name=job_name)
             st.rerun()
         if job is not None and job.done and job.result is not None:
@@ -138,7 +133,7 @@ with tabs[3]:
         if st.button(f"Compute the learning curve ({', '.join(map(str, sizes))} rows)", key="lc_start",
                      disabled=job is not None and not job.done):
             run_target = Target(result.structures, result.y, Domain(target["domain"]), name=target["name"], unit=unit)
-            cfg = LearningConfig(sizes=sizes, repeats=int(repeats), screen=ScreenConfig(**filters))
+            cfg = LearningConfig(sizes=sizes, repeats=int(repeats), screen=replace(result.config, scheduler=None))
             submit(JobKind.LEARNING, learning_work(run_target, run_libraries, cfg), name=job_name)
             st.rerun()
         if job is not None and job.done and job.result is not None:
@@ -146,15 +141,15 @@ with tabs[3]:
             download_csv(job.result.points, "learning_curve", "Points (CSV)", "dl_learning")
 
 with tabs[4]:
-    nested_folds = pd.DataFrame(result.nested.get("folds", []))
-    if not nested_folds.empty:
-        st.markdown("**Nested estimate: what each outer fold chose**")
-        st.dataframe(nested_folds, hide_index=True)
+    for name, proc in result.procedures.items():
+        if proc.nested is not None:
+            st.markdown(f"**Nested estimate of the {name} procedure: what each outer fold chose**")
+            st.dataframe(pd.DataFrame(proc.nested.folds), hide_index=True)
     st.markdown("**Timings (s)**")
     st.json(summary["timings"], expanded=False)
     st.markdown("**Settings**")
-    st.json(result.config, expanded=False)
-    meta = getattr(result, "meta", {})
+    st.json(result.config.to_dict(), expanded=False)
+    meta = result.meta
     if meta:
         st.markdown("**Versions and libraries**")
         st.json({"versions": meta.get("versions"), "libraries": meta.get("libraries"),

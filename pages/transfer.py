@@ -8,9 +8,11 @@ from app_state import CandidateMode, JobKind, Key, Page, ensure_navigation, libr
 from core.errors import InputError
 from core.jobs import screen_work
 from core.transfer.candidates import CROSSES
+from core.transfer.config import rows_needed, suggest_config
 from core.transfer.cv import SCHEMES, CVScheme
 from core.transfer.strategies import BASELINES, STRATEGIES
 from core.workspace import PRESET_NOTES, SCREEN_PRESETS, screen_preset
+from pages._verdict import verdict_box
 from pages._widgets import compute_text, dataset, dataset_caption, device_text, job_panel, libraries_summary, submit
 
 ensure_navigation()
@@ -74,9 +76,12 @@ with st.expander("Settings (every one changes the run)", expanded=False):
         top = st.number_input("Top K refitted in stage 2", 1, 200, base.top, key=f"top_{preset}")
         layers = st.select_slider("Last hidden layers used as frozen features", [1, 2, 3], base.layers,
                                   key=f"layers_{preset}")
-        ensemble = st.number_input("Ensemble of the best (0 for none)", 0, 20, base.ensemble, key=f"ens_{preset}")
-        nested = st.toggle("Nested estimate of the whole procedure (honest, slower)", base.nested,
-                           key=f"nested_{preset}")
+        ensemble = st.number_input("Most members of the delivered ensemble (1: the single best)", 1, 20,
+                                   max(1, base.ensemble), key=f"ens_{preset}",
+                                   help="The best candidates within one standard error of the best are averaged.")
+        controls = st.toggle("Random-weight control (did pretraining matter?)", base.controls, key=f"ctl_{preset}")
+        nested = st.toggle("Nested estimate (decides whether transfer helps; without it scratch is recommended)",
+                           base.nested, key=f"nested_{preset}")
         nested_top = st.number_input("Models refitted inside each outer fold", 1, 50, base.nested_top,
                                      key=f"ntop_{preset}", disabled=not nested)
         seed = st.number_input("Seed (fixes every split and model)", 0, 10_000, 0, key=f"seed_{preset}")
@@ -87,13 +92,16 @@ if mode is CandidateMode.PICKED and not picked:
 config = screen_preset(
     preset, cv=CVScheme(kind, k=int(k), repeats=int(repeats), seed=int(seed)), strategies=tuple(strategies),
     baselines=tuple(baselines), top=int(top), layers=int(layers), ensemble=int(ensemble), nested=bool(nested),
+    controls=bool(controls),
     nested_top=int(nested_top), search=search, model_ids=picked if mode is CandidateMode.PICKED else None,
     model_domains=tuple(model_domains) or None, seed=int(seed), scheduler=scheduler())
 st.session_state[Key.SCREEN_CONFIG] = config  # what Start will run (shown below, checked by tests)
-st.caption(f"Will run: {config.cv.label()} CV; stage 1 on every candidate, "
-           f"{', '.join(config.strategies) or 'no stage-2 strategy'} on the top {config.top}; "
-           f"baselines {', '.join(('scratch_ridge',) + tuple(b for b in config.baselines if b != 'scratch_ridge'))}; "
-           + (f"nested estimate over {config.nested_folds} outer folds (top {config.nested_top} refitted); "
+st.caption(f"Will run: {config.cv.label()} cross-validation; frozen features + ridge for every model"
+           + (" and its random-weight twin" if config.controls else "") + "; "
+           + (", ".join(STRATEGIES[s].label for s in config.strategies) + f" for the best {config.top}; "
+              if config.strategies else "")
+           + "scratch baselines: ridge" + "".join(f", {BASELINES[b].label}" for b in config.baselines) + "; "
+           + (f"nested estimate over {config.nested_folds} outer folds ({config.nested_top} models refitted in each); "
               if config.nested else "no nested estimate; ")
            + f"seed {config.seed}; stage 1 {compute_text()}.")
 
@@ -104,9 +112,13 @@ if st.button("Start", type="primary", icon=":material/rocket_launch:", disabled=
     try:
         config.check()
         ds.check()
-        if config.cv.kind in ("kfold", "repeated") and ds.n_rows < 2 * config.cv.k:
-            raise InputError(f"{config.cv.k}-fold cross-validation needs at least {2 * config.cv.k} rows; "
-                             f"the data have {ds.n_rows}. Use fewer folds or leave-one-out.")
+        needed = rows_needed(config)
+        if ds.n_rows < needed:
+            other = suggest_config(config, ds.n_rows)
+            hint = f" Choose {other.cv.label()} cross-validation instead." if other is not None else ""
+            raise InputError(f"these settings ({config.cv.label()} cross-validation"
+                             + (", nested estimate" if config.nested else "")
+                             + f") need at least {needed} rows; the data have {ds.n_rows}.{hint}")
         if config.model_ids is not None and not config.model_ids:
             raise InputError("no models picked: pick some on the Library page or screen every model")
     except InputError as exc:
@@ -117,5 +129,5 @@ if st.button("Start", type="primary", icon=":material/rocket_launch:", disabled=
         st.rerun()
 
 if job is not None and job.done and job.result:
-    st.success(job.result["result"].summary["verdict"])
+    verdict_box(job.result["result"].summary)
     st.page_link(Page.RESULTS, label="Open the results", icon=":material/insights:")

@@ -10,7 +10,7 @@ from pathlib import Path
 from core.cli.output import Progress, emit_json, log, print_table
 from core.errors import InputError
 
-RANK_COLUMNS = ["rank", "candidate", "property", "strategy", "cv_mae", "cv_mae_std", "rmse", "r2", "improvement_pct"]
+RANK_COLUMNS = ["rank", "label", "family", "cv_mae", "cv_mae_std", "rmse", "r2", "improvement_pct"]
 
 
 def register(sub) -> None:
@@ -43,15 +43,22 @@ def _engine_args(p) -> None:
                    help="k-fold CV with K folds (default 5), leave-one-out, or extrapolation (top 20%% held out)")
     p.add_argument("--repeats", type=int, default=1, help="repeat k-fold CV N times (default 1)")
     p.add_argument("--top", type=int, default=20, help="models refitted with the heavier strategies (default 20)")
-    p.add_argument("--strategy", action="append", choices=["ridge", *STRATEGIES.names()],
-                   help="stage-2 strategy (repeatable; default rf); ridge is always scored in stage 1")
+    p.add_argument("--strategy", action="append", choices=STRATEGIES.names(),
+                   help="stage-2 strategy (repeatable; default rf); ridge on frozen features is always scored in "
+                        "stage 1")
     p.add_argument("--baseline", action="append", choices=BASELINES.names(),
                    help="scratch baseline besides raw-descriptor ridge (repeatable; default scratch_rf)")
     p.add_argument("--layers", type=int, default=1, choices=[1, 2, 3], help="last hidden layers as features")
-    p.add_argument("--ensemble", type=int, default=5, help="members of the ensemble of the best (0: none)")
-    p.add_argument("--no-nested", action="store_true", help="skip the nested estimate (faster, less honest)")
+    p.add_argument("--ensemble", type=int, default=5,
+                   help="most members of the delivered ensemble: the best candidates within one standard error of "
+                        "the best (default 5; 1 delivers the single best)")
+    p.add_argument("--no-nested", action="store_true",
+                   help="skip the nested estimate (faster, but then transfer is never recommended)")
     p.add_argument("--nested-folds", type=int, default=5, help="outer folds of the nested estimate (default 5)")
     p.add_argument("--nested-top", type=int, default=5, help="models refitted inside the nested estimate")
+    p.add_argument("--nested-repeats", type=int, default=1, help="repetitions of the outer folds (default 1)")
+    p.add_argument("--no-controls", action="store_true", help="do not screen the random-weight twins of the nets")
+    p.add_argument("--level", type=float, default=0.9, help="coverage of the prediction intervals (default 0.9)")
     p.add_argument("--no-combos", action="store_true", help="do not score frozen features + raw descriptor")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     p.add_argument("--seed", type=int, default=0, help="fixes every split and model (default 0)")
@@ -78,7 +85,8 @@ def screen_config(args):
     return ScreenConfig(cv=scheme, strategies=tuple(args.strategy or ("rf",)),
                         baselines=tuple(args.baseline or ("scratch_rf",)), layers=args.layers, top=args.top,
                         ensemble=args.ensemble, nested=not args.no_nested, nested_folds=args.nested_folds,
-                        nested_top=args.nested_top, search=args.filter, sources=tuple(args.source) if args.source else None,
+                        nested_top=args.nested_top, nested_repeats=args.nested_repeats, controls=not args.no_controls,
+                        level=args.level, search=args.filter, sources=tuple(args.source) if args.source else None,
                         model_domains=tuple(args.model_domain) if args.model_domain else None,
                         combos=not args.no_combos, device=args.device, seed=args.seed, scheduler=args.scheduler)
 
@@ -142,15 +150,20 @@ def _run_screen(args) -> int:
     path = save_run(result, args.out, [str(lib.path) for lib in libraries])
     summary = result.summary
     if args.json:
-        emit_json({"run": str(path), "summary": summary, "nested": {k: v for k, v in result.nested.items()
-                                                                    if k not in ("predictions", "outer_splits")},
-                   "ranking": result.ranking.head(50)[RANK_COLUMNS + ["model_id", "kind", "descriptor"]]})
+        emit_json({"run": str(path), "summary": summary,
+                   "procedures": {k: {"members": p.members,
+                                      "nested": {key: v for key, v in p.nested.to_dict().items() if key != "predictions"}
+                                      if p.nested else None} for k, p in result.procedures.items()},
+                   "ranking": result.ranking.head(50)[RANK_COLUMNS + ["candidate", "model_id", "kind", "strategy",
+                                                                      "descriptor"]]})
         return 0
     print_table(result.ranking.head(15)[RANK_COLUMNS].round(4))
     print(f"\n{summary['verdict']}")
-    if summary.get("nested_mae") is not None:
-        print(f"naive best CV MAE {summary['naive_best_cv_mae']:.4g}; nested estimate of the whole procedure "
-              f"{summary['nested_mae']:.4g}. {summary['nested_explanation']}")
+    print(f"naive best CV MAE {summary['naive_best_cv_mae']:.4g} (the best of {summary['n_candidates']} scores: "
+          f"optimistic). {summary['nested_explanation']}")
+    interval = summary["interval"]
+    print(f"prediction intervals: +-{interval['halfwidth']:.3g} at {interval['level']:.0%} (from the "
+          f"{interval['from']})")
     print(f"{summary['n_models']} models screened in {summary['timings']['total']:.1f} s on {summary['device']}; "
           f"run saved to {path}")
     return 0
@@ -159,12 +172,15 @@ def _run_screen(args) -> int:
 # ----------------------------------------------------------------------------- predict
 def _predict(sub) -> None:
     p = sub.add_parser("predict", help="predict new structures with a saved run",
-                       description="Refit the run's chosen model on its training rows and predict new structures, "
-                                   "with the spread of the top models as uncertainty and an applicability flag.")
+                       description="Refit the run's recommended model (or any candidate) on its training rows and "
+                                   "predict new structures, with calibrated prediction intervals and an "
+                                   "applicability-domain flag.")
     p.add_argument("--run", type=Path, required=True, metavar="RUN_DIR", help="a folder written by 'screen'")
     p.add_argument("--data", type=Path, required=True, metavar="FILE", help="table with the new structures")
     p.add_argument("--structure", metavar="COL", help="structure column (default: detected)")
-    p.add_argument("--candidate", metavar="ID", help="ranking candidate to use (default: the run's best)")
+    p.add_argument("--candidate", metavar="ID",
+                   help="ranking candidate id, or 'transfer'/'scratch' for a procedure's pick (default: the run's "
+                        "recommended model)")
     p.add_argument("--out", type=Path, metavar="CSV", help="also write the predictions to a CSV file")
     p.add_argument("--json", action="store_true", help="one JSON document on stdout")
     p.set_defaults(func=_run_predict)
@@ -190,13 +206,14 @@ def _run_predict(args) -> int:
         table.to_csv(args.out, index=False)
         log(f"wrote {len(table)} predictions to {args.out}")
     if args.json:
-        emit_json({"run": str(args.run), "candidate": out.candidate, "uncertainty_from": out.members,
-                   "domain_threshold": out.threshold, "predictions": table,
+        emit_json({"run": str(args.run), "candidate": out.candidate, "model": out.label, "members": out.members,
+                   "interval_level": out.level, "interval_halfwidth": out.halfwidth, "predictions": table,
                    "skipped": [i.__dict__ for i in report.issues]})
     else:
         print_table(table.round(4))
-        log(f"model {out.candidate}; uncertainty = spread of {len(out.members)} top models; in_domain = nearest "
-            f"training row within {out.threshold:.3g} (95th percentile of training distances)")
+        log(f"model: {out.label}; interval = prediction +-{out.halfwidth:.3g} at {out.level:.0%} (calibrated on "
+            f"out-of-sample residuals); in_domain = nearest training row within the 95th percentile of the "
+            f"training rows' own distances (domain_ratio <= 1)")
     return 0
 
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 
 import numpy as np
-from sklearn.model_selection import KFold
 
 from core.errors import InputError
 from core.transfer.cv import CVScheme
@@ -23,7 +22,7 @@ class ScreenConfig:
     Parameters
     ----------
     cv : CVScheme
-        Folds for ranking (default 5-fold).
+        Folds for ranking (default 5-fold); its seed is always ``seed``.
     strategies : tuple of str
         Stage-2 strategies refitted on the top models (see core.transfer.strategies).
     baselines : tuple of str
@@ -33,11 +32,18 @@ class ScreenConfig:
     top : int
         Models refitted in stage 2.
     ensemble : int
-        Members of the ensemble of the best candidates (0 for none).
+        Most members of the ensemble a procedure delivers: the best candidates whose CV
+        MAE is within one standard error of the best one (1 delivers the single best).
     nested : bool
-        Compute the nested estimate of the whole procedure.
-    nested_folds, nested_top : int
-        Outer folds of the nested estimate, and models refitted in stage 2 inside it.
+        Compute the nested estimates (of the full procedure and of a scratch-only one)
+        that decide whether transfer helps and which model is recommended.
+    nested_folds, nested_top, nested_repeats : int
+        Outer folds of the nested estimate, models refitted in stage 2 inside each, and
+        repetitions of the outer folds with new shuffles.
+    controls : bool
+        Screen random-weight twins of the nets (the random-network control).
+    level : float
+        Coverage of the prediction intervals (0.9: 90%).
     search, sources, model_ids, model_domains : filters on the candidate models
     combos : bool
         Also score frozen features together with the raw descriptor.
@@ -54,6 +60,9 @@ class ScreenConfig:
     nested: bool = True
     nested_folds: int = 5
     nested_top: int = 5
+    nested_repeats: int = 1
+    controls: bool = True
+    level: float = 0.9
     search: str | None = None
     sources: tuple[str, ...] | None = None
     model_ids: tuple[str, ...] | None = None
@@ -66,21 +75,32 @@ class ScreenConfig:
     seed: int = 0
     scheduler: str | None = None  # Dask: "local[:N]" or "tcp://host:port" runs stage 1 on a cluster
 
+    def __post_init__(self) -> None:
+        # one seed fixes everything: the folds follow ``seed`` whatever seed ``cv`` was built with
+        if self.cv.seed != self.seed:
+            self.cv = replace(self.cv, seed=self.seed)
+
     def check(self) -> None:
         """InputError for settings that cannot work."""
         for name in self.strategies:
-            if name != "ridge":
-                STRATEGIES[name]
+            if name == "ridge":
+                raise InputError("ridge on frozen features is scored for every model in stage 1; it is not a "
+                                 "stage-2 strategy (choose rf, bayes_ridge, gp, finetune_last or finetune_all)")
+            STRATEGIES[name]
         for name in self.baselines:
             BASELINES[name]
         if self.layers not in (1, 2, 3):
             raise InputError("layers must be 1, 2 or 3")
         if self.top < 1 or self.nested_top < 1:
             raise InputError("top must be at least 1")
-        if self.ensemble < 0 or self.ensemble == 1:
-            raise InputError("ensemble must be 0 (none) or at least 2 members")
+        if self.ensemble < 1:
+            raise InputError("ensemble must be at least 1 (1 delivers the single best candidate)")
         if self.nested and self.nested_folds < 2:
             raise InputError("the nested estimate needs at least 2 outer folds")
+        if self.nested_repeats < 1:
+            raise InputError("nested_repeats must be at least 1")
+        if not 0.5 <= self.level < 1:
+            raise InputError("the interval level must be between 0.5 and 1 (e.g. 0.9 for 90%)")
         if self.scheduler:
             from core.compute.dask_backend import parse_scheduler
 
@@ -91,22 +111,38 @@ class ScreenConfig:
         data["cv"] = self.cv.to_dict()
         return data
 
+    @classmethod
+    def from_dict(cls, data: dict) -> "ScreenConfig":
+        """Inverse of :meth:`to_dict` (unknown keys of other versions are ignored)."""
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        values["cv"] = CVScheme(**{k: v for k, v in dict(data.get("cv") or {}).items() if k != "label"})
+        for key in ("strategies", "baselines", "penalties", "sources", "model_ids", "model_domains"):
+            if values.get(key) is not None:
+                values[key] = tuple(values[key])
+        values["strategies"] = tuple(s for s in values.get("strategies", ()) if s != "ridge")
+        values["ensemble"] = max(1, int(values.get("ensemble", 5)))
+        return cls(**values)
+
+    def outer_splits(self, y: np.ndarray, groups=None) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Outer folds of the nested estimate (the CV's own split in extrapolation mode)."""
+        if not self.nested:
+            return []
+        if self.cv.kind == "extrapolation":
+            return self.cv.splits(y, groups)
+        n_groups = len(set(groups)) if groups is not None else len(y)
+        k = max(2, min(self.nested_folds, n_groups // 2))
+        kind = "repeated" if self.nested_repeats > 1 else "kfold"
+        return CVScheme(kind, k=k, repeats=self.nested_repeats, seed=self.seed + 1).splits(y, groups)
+
 
 def _feasible(config: ScreenConfig, n: int) -> bool:
     """Whether every split of ``config`` (and of its nested estimate) can be made on n rows."""
     y = np.arange(n, dtype=float)
     try:
         config.cv.splits(y)
-        if config.nested:
-            if config.cv.kind == "extrapolation":
-                outer = config.cv.splits(y)
-            else:
-                k = min(config.nested_folds, n // 2)
-                if k < 2:
-                    return False
-                outer = list(KFold(k, shuffle=True, random_state=0).split(y))
-            for train, _ in outer:
-                config.cv.splits(y[train])
+        for train, _ in config.outer_splits(y):
+            config.cv.splits(y[train])
     except InputError:
         return False
     return True

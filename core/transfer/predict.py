@@ -1,11 +1,16 @@
 """Predictions for new structures from a saved run.
 
-The chosen candidate (by default the run's best; or any candidate of its ranking) is
-refitted on all training rows and applied to the new structures.  Uncertainty is the
-spread (standard deviation) of the predictions of the run's top distinct candidates,
-each refitted the same way.  The applicability-domain flag compares each new
-structure's distance to its nearest training row, in the chosen candidate's feature
-space, with the 95th percentile of the training rows' own nearest-neighbour distances.
+By default the run's *recommended* model is used: the members of the procedure the
+decision chose (:mod:`core.transfer.procedure`), each refitted on all training rows and
+averaged.  Any single candidate of the ranking can be asked for instead.
+
+Each prediction comes with an interval at the run's level (90% by default), calibrated on
+out-of-sample residuals (:mod:`core.transfer.intervals`): the nested predictions of the
+recommended procedure, or a single candidate's out-of-fold predictions.  The
+applicability-domain ratio compares each new structure's distance to its nearest training
+row with the 95th percentile of the training rows' own nearest-neighbour distances, in each
+member's feature space (standardised, not clipped), averaged over the members; above 1 the
+structure lies outside what the model was trained on.
 """
 
 from __future__ import annotations
@@ -15,65 +20,64 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy.spatial.distance import cdist
+from sklearn.pipeline import Pipeline
 
 from core.domains import Domain
 from core.errors import InputError
 from core.library import Library
+from core.transfer.candidate import Candidate, Family
 from core.transfer.candidates import CandidatePool, featurize_target, featurizer_from_key, load_pool, select_models
-from core.transfer.screen import ScreenConfig, ScreenResult, make_estimator
-from core.transfer.cv import CVScheme
+from core.transfer.controls import random_twins
+from core.transfer.frozen import FrozenFeatures
+from core.transfer.intervals import conformal_halfwidth
+from core.transfer.refit import LinearFeatureRidge
+from core.transfer.scaling import BoundedScaler
+from core.labels import members_label
+from core.transfer.screen import ScreenResult, member_residuals
+from core.transfer.stage2 import ScreenContext, make_estimator
 
-SPREAD_MEMBERS = 5
+#: Percentile of the training rows' nearest-neighbour distances that bounds the domain.
+DOMAIN_PERCENTILE = 95
 
 
 @dataclass
 class Predictions:
     """Predictions table and what produced it."""
 
-    table: pd.DataFrame  # structure, prediction, uncertainty, nn_distance, in_domain
-    candidate: str
+    table: pd.DataFrame  # structure, prediction, lower, upper, domain_ratio, in_domain
+    candidate: str  # "recommended" or a candidate id
     members: list[str]
-    threshold: float
+    label: str
+    level: float
+    halfwidth: float
 
 
-def _config(result: ScreenResult) -> ScreenConfig:
-    cfg = dict(result.config)
-    cfg["cv"] = CVScheme(**{k: v for k, v in cfg["cv"].items() if k != "label"})
-    for key in ("strategies", "baselines", "penalties", "sources", "model_ids", "model_domains"):
-        if cfg.get(key) is not None:
-            cfg[key] = tuple(cfg[key])
-    return ScreenConfig(**cfg)
-
-
-def _rows(result: ScreenResult, candidate: str | None) -> tuple[dict, list[dict]]:
-    ranking = result.ranking
-    by_id = {r["candidate"]: r for r in ranking.to_dict("records")}
-    chosen = by_id.get(candidate or ranking.iloc[0]["candidate"])
-    if chosen is None:
-        raise InputError(f"no candidate {candidate!r} in this run")
-    spread = [r for r in ranking.to_dict("records") if r["kind"] != "ensemble"]
-    members, seen = [], set()
-    for r in spread:
-        key = r["model_id"] or r["candidate"]
-        if key not in seen:
-            members.append(r)
-            seen.add(key)
-        if len(members) == SPREAD_MEMBERS:
-            break
-    return chosen, members
-
-
-def _members(row: dict, by_id: dict) -> list[dict]:
-    if row["kind"] == "ensemble":
-        return [by_id[m] for m in str(row["members"]).split(";") if m]
-    return [row]
+def _rows(result: ScreenResult, candidate: str | None) -> tuple[list[dict], float, str]:
+    """Ranking rows of the members, the interval half-width, and the label."""
+    by_id = {r["candidate"]: r for r in result.ranking.to_dict("records")}
+    level = result.config.level
+    if candidate in (None, "", "recommended"):
+        members = result.recommended.members
+        return [by_id[m] for m in members], float(result.summary["interval"]["halfwidth"]), \
+            result.summary["recommended"]["label"]
+    if candidate in result.procedures:  # "transfer" or "scratch": that procedure's pick
+        proc = result.procedures[candidate]
+        residuals = proc.nested.residuals(result.y) if proc.nested else \
+            member_residuals(result.oof, proc.members, result.y)
+        rows = [by_id[m] for m in proc.members]
+        return rows, conformal_halfwidth(residuals, level), members_label([r["label"] for r in rows])
+    if candidate not in by_id:
+        raise InputError(f"no candidate {candidate!r} in this run; see its ranking for the ids")
+    oof = result.oof.get(candidate)
+    halfwidth = conformal_halfwidth(np.abs(oof - result.y[None, :]), level) if oof is not None else float("nan")
+    return [by_id[candidate]], halfwidth, by_id[candidate]["label"]
 
 
 def _pool(result: ScreenResult, rows: list[dict], libraries: list[Library] | None) -> CandidatePool:
     """The nets and featurizers the given ranking rows need."""
     model_ids = sorted({r["model_id"] for r in rows if isinstance(r["model_id"], str) and r["model_id"]})
     if model_ids:
-        paths = getattr(result, "meta", {}).get("libraries") or sorted(set(result.ranking["library"].dropna()) - {""})
+        paths = result.meta.get("libraries") or sorted(set(result.ranking["library"].dropna()) - {""})
         libraries = libraries or [Library(p) for p in paths]
         frame = select_models(libraries, Domain(result.target["domain"]), model_ids=tuple(model_ids))
         pool = load_pool(libraries, frame)
@@ -81,53 +85,79 @@ def _pool(result: ScreenResult, rows: list[dict], libraries: list[Library] | Non
         pool = CandidatePool({}, {}, result.ranking.iloc[:0])
     for r in rows:
         key = r["descriptor_key"]
-        if isinstance(key, str) and key and key not in pool.featurizers:
+        if key not in pool.featurizers:
             pool.featurizers[key] = featurizer_from_key(key)
     return pool
 
 
 def predict(result: ScreenResult, structures: list[str], candidate: str | None = None,
             libraries: list[Library] | None = None) -> Predictions:
-    """Predict ``structures`` (already validated for the run's domain) with a saved run."""
+    """Predict ``structures`` (already validated for the run's domain) with a saved run.
+
+    Parameters
+    ----------
+    candidate : str, optional
+        A candidate id of the ranking, or a procedure (``"transfer"``, ``"scratch"``);
+        default (or ``"recommended"``) the recommended model.
+    """
     if not structures:
         raise InputError("no structures to predict")
-    config = _config(result)
-    chosen, spread = _rows(result, candidate)
-    by_id = {r["candidate"]: r for r in result.ranking.to_dict("records")}
-    members = _members(chosen, by_id)
-    pool = _pool(result, members + spread, libraries)
+    rows, halfwidth, label = _rows(result, candidate)
+    pool = _pool(result, rows, libraries)
     X_train = featurize_target(pool, result.structures)
     X_new = featurize_target(pool, list(structures))
-
-    def fit_one(row):
-        model = make_estimator(row, pool, config).fit(X_train[row["descriptor_key"]], result.y)
-        return model, model.predict(X_new[row["descriptor_key"]])
-
-    fitted = [fit_one(r) for r in members]
-    value = np.mean([p for _, p in fitted], axis=0)
-    spread_preds = [fit_one(r)[1] for r in spread]
-    uncertainty = np.std(spread_preds, axis=0, ddof=1) if len(spread_preds) > 1 else np.zeros(len(structures))
-    key = members[0]["descriptor_key"]
-    dist, threshold = _domain_distance(fitted[0][0], X_train[key], X_new[key])
-    table = pd.DataFrame({"structure": list(structures), "prediction": value, "uncertainty": uncertainty,
-                          "nn_distance": dist, "in_domain": dist <= threshold})
-    return Predictions(table, chosen["candidate"], [r["candidate"] for r in spread], float(threshold))
-
-
-def _feature_space(model, X_train: np.ndarray, X_new: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Training and new rows in the space the fitted model's last step sees."""
-    if hasattr(model, "transform_features"):
-        return model.transform_features(X_train), model.transform_features(X_new)
-    if hasattr(model, "steps") and len(model.steps) > 1:
-        return model[:-1].transform(X_train), model[:-1].transform(X_new)
-    mean, std = X_train.mean(axis=0), X_train.std(axis=0)  # raw descriptors: standardise
-    safe = np.where(std > 0, std, 1.0)
-    return (X_train - mean) / safe, (X_new - mean) / safe
+    controls = {key: random_twins(nets, result.config.seed) for key, nets in pool.nets.items()}
+    ctx = ScreenContext(pool, X_train, result.y, result.config, controls=controls)
+    preds, ratios = [], []
+    for row in rows:
+        cand = Candidate.from_dict(row)
+        penalty = None if pd.isna(row.get("penalty")) else float(row["penalty"])
+        model = make_estimator(ctx, cand, penalty).fit(X_train[cand.descriptor], result.y)
+        preds.append(model.predict(X_new[cand.descriptor]))
+        ratios.append(domain_ratio(model, X_train[cand.descriptor], X_new[cand.descriptor]))
+    value = np.mean(preds, axis=0)
+    ratio = np.mean(ratios, axis=0)
+    table = pd.DataFrame({"structure": list(structures), "prediction": value, "lower": value - halfwidth,
+                          "upper": value + halfwidth, "domain_ratio": ratio, "in_domain": ratio <= 1.0})
+    return Predictions(table, candidate or "recommended", [r["candidate"] for r in rows], label,
+                       float(result.config.level), float(halfwidth))
 
 
-def _domain_distance(model, X_train: np.ndarray, X_new: np.ndarray) -> tuple[np.ndarray, float]:
-    """Nearest-training-row distance of each new row, and the 95th percentile threshold."""
-    A, B = _feature_space(model, X_train, X_new)
+def _blocks(model, X: np.ndarray) -> list[np.ndarray]:
+    """The feature blocks a fitted model reads (frozen features and/or raw descriptor)."""
+    if isinstance(model, LinearFeatureRidge):
+        return model._blocks(X)
+    if isinstance(model, Pipeline) and isinstance(model.steps[0][1], FrozenFeatures):
+        return [model[0].transform(X)]
+    return [np.asarray(X, dtype=float)]
+
+
+def feature_space(model, X_train: np.ndarray, X_new: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Training and new rows in the space the fitted model reads, standardised on the
+    training rows and not clipped (clipping would make far structures look near).
+
+    A column that is constant on the training rows is measured against its constant
+    (in units of its magnitude, at least 1): a fingerprint bit or a unit that no training
+    structure switches on is new, not irrelevant.  Each block weighs the same.
+    """
+    out_train, out_new = [], []
+    for A, B in zip(_blocks(model, X_train), _blocks(model, X_new)):
+        scaler = BoundedScaler().fit(A)
+        scale = np.where(scaler.constant_, np.maximum(np.abs(scaler.mean_), 1.0), scaler.scale_)
+        weight = 1.0 / np.sqrt(A.shape[1])
+        out_train.append((A - scaler.mean_) / scale * weight)
+        out_new.append((B - scaler.mean_) / scale * weight)
+    return np.hstack(out_train), np.hstack(out_new)
+
+
+def domain_ratio(model, X_train: np.ndarray, X_new: np.ndarray) -> np.ndarray:
+    """Nearest-training-row distance of each new row over the training rows' own
+    :data:`DOMAIN_PERCENTILE`-th percentile nearest-neighbour distance."""
+    A, B = feature_space(model, X_train, X_new)
     train_d = cdist(A, A)
     np.fill_diagonal(train_d, np.inf)
-    return cdist(B, A).min(axis=1), float(np.percentile(train_d.min(axis=1), 95))
+    threshold = float(np.percentile(train_d.min(axis=1), DOMAIN_PERCENTILE))
+    return cdist(B, A).min(axis=1) / (threshold if threshold > 0 else 1.0)
+
+
+__all__ = ["Family", "Predictions", "domain_ratio", "feature_space", "predict"]

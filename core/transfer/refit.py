@@ -3,8 +3,9 @@
 :class:`LinearFeatureRidge` is the scikit-learn twin of a stage-1 candidate: the same
 features (frozen, raw, or both with unit-trace block scaling), standardised on the
 training rows (new rows bounded, see :mod:`core.transfer.scaling`), and ridge with the same
-relative penalty.  Refitted on the rows a stage-1
-score was computed on, it reproduces that score's model exactly.
+relative penalty.  Stage 1 (:mod:`core.transfer.ridge`) computes exactly what this
+estimator predicts when refitted on each training fold, so the score of a stage-1
+candidate is the score of the model ``predict`` refits.
 """
 
 from __future__ import annotations
@@ -48,8 +49,8 @@ class LinearFeatureRidge(RegressorMixin, BaseEstimator):
             blocks.append(np.asarray(X, dtype=np.float64))
         return blocks
 
-    def _scaled(self, X) -> np.ndarray:
-        return np.hstack([scaler.transform(block) * weight
+    def _scaled(self, X, clip: bool = True) -> np.ndarray:
+        return np.hstack([(scaler.transform(block) if clip else scaler.standardise(block)) * weight
                           for block, scaler, weight in zip(self._blocks(X), self.scalers_, self.weights_)])
 
     def fit(self, X, y):
@@ -74,6 +75,7 @@ class LinearFeatureRidge(RegressorMixin, BaseEstimator):
     def predict(self, X) -> np.ndarray:
         return self.ridge_.predict(self._scaled(X))
 
-    def transform_features(self, X) -> np.ndarray:
-        """The scaled feature space the ridge sees (for applicability-domain distances)."""
-        return self._scaled(X)
+    def transform_features(self, X, clip: bool = True) -> np.ndarray:
+        """The scaled feature space the ridge sees; ``clip=False`` leaves new rows where they
+        are (for applicability-domain distances)."""
+        return self._scaled(X, clip)

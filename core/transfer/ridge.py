@@ -1,22 +1,24 @@
-"""Cross-validated ridge regression for thousands of models at once, in closed form.
+"""Cross-validated ridge regression for thousands of models at once, fold by fold, exactly.
 
-For a model m with (standardised) features Z, ridge with an unpenalised intercept is a
-linear smoother: its fitted values are ``H y`` with
+Every stage-1 candidate is the estimator :class:`core.transfer.refit.LinearFeatureRidge`
+that ``predict`` refits: on each training fold, each block of features (frozen features,
+raw descriptor) is standardised on the training rows (constant columns to zero, see
+:mod:`core.transfer.scaling`), the test rows are standardised with those statistics and
+clipped to the widened training range, blocks are weighted to unit total variance when
+there are several, and ridge with an unpenalised intercept is fitted with a penalty
+relative to the training rows' mean eigenvalue.  This module computes those out-of-fold
+predictions for a batch of models, every penalty and every fold with batched tensor
+operations (no Python loop over models), and picks the cheaper of two exact forms per
+fold:
 
-    H = 11^T / n + K_c (K_c + lambda I)^{-1},   K_c = C Z Z^T C,   C = I - 11^T / n.
+``kernel``   n_train < width: eigendecomposition of the n_train x n_train Gram matrix
+             (dual ridge); blocks combine by adding their Gram matrices.
+``feature``  width <= n_train: eigendecomposition of the width x width matrix Z^T Z
+             (primal ridge), O(n W^2) per fold: cost grows linearly with the rows.
 
-Refitting on the rows outside a test block V and predicting V gives, exactly (a block
-form of the Sherman-Morrison-Woodbury identity for penalised least squares),
-
-    y_V - yhat_V^(-V) = (I - H_VV)^{-1} (y_V - (H y)_V).
-
-So one eigendecomposition of K_c per model yields the out-of-fold predictions of every
-penalty and every fold, with no Python loop over models: Gram matrices, the
-eigendecompositions and the small per-fold solves are batched tensor operations.  Only Gram matrices are needed, so
-blocks of features combine by adding their Grams.
-
-The result equals scikit-learn's ``Ridge(alpha, fit_intercept=True)`` refitted on each
-training fold (tests check this to 1e-6 in float64).
+Both equal scikit-learn's ``Ridge(alpha, fit_intercept=True)`` fitted on the training
+fold's scaled features (tests check both forms, on both sides of the switch, to 1e-6 in
+float64).
 """
 
 from __future__ import annotations
@@ -28,49 +30,11 @@ import numpy as np
 import torch
 
 from core.compute.threads import one_torch_thread
+from core.transfer.scaling import CLIP_MARGIN, CONSTANT_RTOL
 from core.transfer.scoring import repetitions
 
 #: Penalties relative to the mean eigenvalue of each model's centred Gram matrix.
 DEFAULT_PENALTIES = (1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0)
-
-
-def centred_gram(Z: torch.Tensor) -> torch.Tensor:
-    """C Z Z^T C for a batch of feature matrices Z (M, n, d) -> (M, n, n)."""
-    Zc = Z - Z.mean(dim=1, keepdim=True)
-    return Zc @ Zc.transpose(1, 2)
-
-
-def standardise(Z: torch.Tensor) -> torch.Tensor:
-    """Columns to zero mean and unit variance over the rows; constant columns become 0."""
-    Zc = Z - Z.mean(dim=1, keepdim=True)
-    std = (Zc * Zc).mean(dim=1, keepdim=True).sqrt_()  # three times faster than torch.std here
-    gain = torch.where(std > 0, 1.0 / torch.where(std > 0, std, torch.ones_like(std)), torch.zeros_like(std))
-    return Zc.mul_(gain)
-
-
-def absolute_penalties(K: torch.Tensor, relative: Sequence[float]) -> torch.Tensor:
-    """(M, L) penalties: relative values times trace(K)/n (scale-free across models)."""
-    n = K.shape[-1]
-    scale = torch.diagonal(K, dim1=1, dim2=2).sum(dim=1) / n
-    scale = torch.where(scale > 0, scale, torch.ones_like(scale))
-    return scale[:, None] * torch.as_tensor(relative, dtype=K.dtype, device=K.device)[None, :]
-
-
-@dataclass
-class RidgeCV:
-    """Out-of-fold predictions of every model and penalty.
-
-    Attributes
-    ----------
-    oof : tensor (M, L, R, n)
-        Out-of-fold predictions for each model, penalty and repetition of the CV scheme;
-        NaN on rows that no test fold of the repetition covers.
-    penalties : tensor (M, L)
-        Absolute penalties used.
-    """
-
-    oof: torch.Tensor
-    penalties: torch.Tensor
 
 
 def batched_eigh(K: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -86,139 +50,129 @@ def batched_eigh(K: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         return torch.linalg.eigh(K)
 
 
-def spectrum(Zc: torch.Tensor | None = None, K: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-    """Eigenvalues S (M, r) and eigenvectors U (M, n, r) of the centred Gram matrix.
+@dataclass
+class ScaledFold:
+    """One block of features standardised on a training fold.
 
-    From features ``Zc`` (M, n, W) with W < n this decomposes the small W x W matrix
-    Zc^T Zc = V S V^T and sets U = Zc V S^(-1/2) (directions of zero variance get zero
-    columns); otherwise it decomposes K (M, n, n) directly.
+    Attributes
+    ----------
+    train, test : tensor (M, n_train, W), (M, n_test, W)
+        Scaled training rows and scaled, clipped test rows (M may be 1 for a block that
+        every model shares, such as the raw descriptor).
+    sumsq : tensor (M,)
+        Sum of squares of the scaled training rows (the trace of their Gram matrix).
     """
-    if Zc is not None and Zc.shape[2] < Zc.shape[1]:
-        S, V = batched_eigh(Zc.transpose(1, 2) @ Zc)
-        S = S.clamp_min(0.0)
-        keep = S > S.amax(dim=1, keepdim=True) * 1e-10
-        root = torch.where(keep, S.sqrt(), torch.ones_like(S))
-        U = (Zc @ V) / root[:, None, :] * keep[:, None, :]
-        return torch.where(keep, S, torch.zeros_like(S)), U
-    if K is None:
-        K = Zc @ Zc.transpose(1, 2)
-    S, U = batched_eigh(K)
-    return S.clamp_min(0.0), U
+
+    train: torch.Tensor
+    test: torch.Tensor
+    sumsq: torch.Tensor
 
 
-def cv_ridge(K: torch.Tensor | None, y: torch.Tensor, splits: Sequence[tuple[np.ndarray, np.ndarray]],
-             relative: Sequence[float] = DEFAULT_PENALTIES, chunk_bytes: int = 48 << 20,
-             Z: torch.Tensor | None = None) -> RidgeCV:
-    """Out-of-fold ridge predictions of M feature sets on the same rows.
+def scale_fold(X: torch.Tensor, train: torch.Tensor, test: torch.Tensor) -> ScaledFold:
+    """Standardise ``X`` (M, n, W) on the rows ``train`` the way
+    :class:`~core.transfer.scaling.BoundedScaler` does, and apply it to ``test``."""
+    Xtr = X.index_select(1, train)
+    mean = Xtr.mean(dim=1, keepdim=True)
+    centred = Xtr - mean
+    std = (centred * centred).mean(dim=1, keepdim=True).sqrt_()
+    constant = std <= CONSTANT_RTOL * Xtr.abs().amax(dim=1, keepdim=True)
+    gain = torch.where(constant, torch.zeros_like(std), 1.0 / torch.where(constant, torch.ones_like(std), std))
+    ztr = centred.mul_(gain)
+    zte = (X.index_select(1, test) - mean).mul_(gain)
+    lo = ztr.amin(dim=1, keepdim=True).clamp_max_(0.0)
+    hi = ztr.amax(dim=1, keepdim=True).clamp_min_(0.0)
+    width = CLIP_MARGIN * (hi - lo)
+    zte = torch.maximum(torch.minimum(zte, hi + width), lo - width)
+    return ScaledFold(ztr, zte, (ztr * ztr).sum(dim=(1, 2)))
+
+
+def _weights(blocks: Sequence[ScaledFold]) -> list[torch.Tensor]:
+    """Per-block weights: 1 for a single block, else each block to unit trace."""
+    if len(blocks) == 1:
+        return [torch.ones_like(blocks[0].sumsq)]
+    return [torch.where(b.sumsq > 0, b.sumsq.clamp_min(1e-300).rsqrt(), torch.zeros_like(b.sumsq)) for b in blocks]
+
+
+def fold_ridge(blocks: Sequence[ScaledFold], y_train: torch.Tensor, relative: torch.Tensor) -> torch.Tensor:
+    """Ridge predictions (M, L, n_test) of the test rows for every penalty.
 
     Parameters
     ----------
-    K : tensor (M, n, n) or None
-        Centred Gram matrices (:func:`centred_gram`).
-    y : tensor (n,)
-        Targets.
-    splits : list of (train, test) index arrays
-        The CV folds; folds of one repetition must not overlap.
-    relative : sequence of float
-        Penalties relative to each model's mean eigenvalue.
-    chunk_bytes : int
-        Models are processed in chunks whose work arrays stay under this size, to keep
-        memory bounded and caches warm.
-    Z : tensor (M, n, W), optional
-        Standardised features instead of K; when W < n the small W x W problem is
-        decomposed instead of the n x n Gram matrix (same result, less work).
+    blocks : sequence of ScaledFold
+        The feature blocks of one fold; their model dimensions broadcast (M or 1).
+    y_train : tensor (n_train,)
+    relative : tensor (L,)
+        Penalties relative to trace(K) / n_train of each model's scaled training features.
     """
-    source = Z if Z is not None else K
-    M, n = source.shape[0], source.shape[1]
-    y = y.to(dtype=source.dtype, device=source.device)
-    reps = repetitions(splits, n)
-    L = len(relative)
-    oof = torch.empty((M, L, len(reps), n), dtype=source.dtype, device=source.device)
-    lam = torch.empty((M, L), dtype=source.dtype, device=source.device)
-    step = max(1, int(chunk_bytes // ((L + 3) * n * n * source.element_size())))
-    rel = torch.as_tensor(relative, dtype=source.dtype, device=source.device)
-    if Z is not None:
-        Z = Z - Z.mean(dim=1, keepdim=True)
-        order, Z, widths = _active_first(Z)
+    weights = _weights(blocks)
+    n_train = y_train.shape[0]
+    trace = sum(w * w * b.sumsq for w, b in zip(weights, blocks))
+    scale = torch.where(trace > 0, trace / n_train, torch.ones_like(trace))
+    lam = scale[:, None] * relative[None, :]  # (M, L)
+    y_mean = y_train.mean()
+    yc = y_train - y_mean
+    width = sum(b.train.shape[2] for b in blocks)
+    if width <= n_train:
+        pred = _feature_form(blocks, weights, yc, lam)
     else:
-        order = torch.arange(M, device=source.device)
-    for lo in range(0, M, step):
-        rows = order[lo : lo + step]
-        if Z is not None:  # models sorted by active width: trim each chunk to its widest
-            S, U = spectrum(Zc=Z[lo : lo + step, :, : max(1, int(widths[lo : lo + step].max()))])
-        else:
-            S, U = spectrum(K=K[lo : lo + step])
-        scale = S.sum(dim=1) / n  # trace(K) / n
-        lam[rows] = torch.where(scale > 0, scale, torch.ones_like(scale))[:, None] * rel[None, :]
-        oof[rows] = _cv_chunk(S, U, y, lam[rows], reps)
-    return RidgeCV(oof=oof, penalties=lam)
+        pred = _kernel_form(blocks, weights, yc, lam)
+    return pred + y_mean
 
 
-def _active_first(Zc: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Models ordered by their number of non-zero feature columns, each with those columns
-    first.
+def _kernel_form(blocks, weights, yc, lam) -> torch.Tensor:
+    K_train = sum((w * w)[:, None, None] * (b.train @ b.train.transpose(1, 2)) for w, b in zip(weights, blocks))
+    K_test = sum((w * w)[:, None, None] * (b.test @ b.train.transpose(1, 2)) for w, b in zip(weights, blocks))
+    M = max(K_train.shape[0], K_test.shape[0], lam.shape[0])
+    S, U = batched_eigh(K_train.expand(M, -1, -1))
+    S = S.clamp_min(0.0)
+    proj = torch.einsum("mik,i->mk", U, yc)  # U^T yc
+    dual = torch.einsum("mik,mlk->mli", U, proj[:, None, :] / (S[:, None, :] + lam[:, :, None]))
+    return torch.einsum("mti,mli->mlt", K_test.expand(M, -1, -1), dual)
 
-    Stacked nets are padded to the widest net and dead or constant units are all zero;
-    zero columns change neither the Gram matrix nor the fit, but they would set the size
-    of every decomposition.  Returns the order of the models, their compacted features in
-    that order and their active widths.
+
+def _feature_form(blocks, weights, yc, lam) -> torch.Tensor:
+    M = max(max(b.train.shape[0] for b in blocks), lam.shape[0])
+    Z_train = torch.cat([(w[:, None, None] * b.train).expand(M, -1, -1) for w, b in zip(weights, blocks)], dim=2)
+    Z_test = torch.cat([(w[:, None, None] * b.test).expand(M, -1, -1) for w, b in zip(weights, blocks)], dim=2)
+    S, V = batched_eigh(Z_train.transpose(1, 2) @ Z_train)
+    S = S.clamp_min(0.0)
+    proj = torch.einsum("mwk,mw->mk", V, torch.einsum("miw,i->mw", Z_train, yc))  # V^T Z^T yc
+    coef = torch.einsum("mwk,mlk->mlw", V, proj[:, None, :] / (S[:, None, :] + lam[:, :, None]))
+    return torch.einsum("mtw,mlw->mlt", Z_test, coef)
+
+
+def cv_ridge(blocks: Sequence[torch.Tensor], y: torch.Tensor, splits: Sequence[tuple[np.ndarray, np.ndarray]],
+             relative: Sequence[float] = DEFAULT_PENALTIES) -> torch.Tensor:
+    """Out-of-fold ridge predictions (M, L, R, n) for every model, penalty and repetition.
+
+    Parameters
+    ----------
+    blocks : sequence of tensor (M or 1, n, W_b)
+        Feature blocks (float64), e.g. ``[frozen]``, ``[frozen, raw]`` or ``[raw]``.
+    y : tensor (n,)
+    splits : list of (train, test) index arrays
+        Folds of one repetition must not overlap.
+    relative : sequence of float
+
+    Rows that no test fold of a repetition covers (extrapolation) are NaN.
     """
-    active = Zc.abs().amax(dim=1) > 0  # (M, W)
-    widths = active.sum(dim=1)
-    order = torch.sort(widths, stable=True).indices
-    columns = torch.sort((~active[order]).to(torch.uint8), dim=1, stable=True).indices  # active ones first
-    Zs = torch.gather(Zc[order], 2, columns[:, None, :].expand(-1, Zc.shape[1], -1))
-    return order, Zs, widths[order]
-
-
-def _cv_chunk(S: torch.Tensor, U: torch.Tensor, y: torch.Tensor, lam: torch.Tensor, reps) -> torch.Tensor:
-    """One eigendecomposition per model serves every penalty and every fold.
-
-    With K = U diag(S) U^T (U may have fewer than n columns),
-    (K + lam I)^-1 = U diag(1/(S + lam) - 1/lam) U^T + I / lam.
-    """
-    M, n, _ = U.shape
-    d = 1.0 / (S[:, None, :] + lam[:, :, None]) - 1.0 / lam[:, :, None]  # (M, L, r)
-    # K (K + lam I)^-1 = I - lam (K + lam I)^-1, and K annihilates the constant vector, so
-    # Hy = mean(y) + (I - lam A^-1)(y - mean(y)).
-    yc = y - y.mean()
-    proj = torch.einsum("mnk,n->mk", U, yc)  # U^T yc
-    a_inv_y = torch.einsum("mnk,mlk->mln", U, d * proj[:, None, :]) + yc / lam[:, :, None]  # A^-1 yc
-    fitted = y - lam[:, :, None] * a_inv_y
-    # rows that no test fold covers (extrapolation mode scores only the top of the range) stay NaN
-    oof = torch.full((M, lam.shape[1], len(reps), n), float("nan"), dtype=U.dtype, device=U.device)
-    for r, folds in enumerate(reps):
-        # every fold of the repetition at once: blocks padded to the largest fold
-        v_max = max(len(f) for f in folds)
-        idx = torch.zeros((len(folds), v_max), dtype=torch.long, device=U.device)
-        mask = torch.zeros((len(folds), v_max), dtype=torch.bool, device=U.device)
-        for f, test in enumerate(folds):
-            idx[f, : len(test)] = torch.as_tensor(test, device=U.device)
-            mask[f, : len(test)] = True
-        U_v = U[:, idx] * mask[None, :, :, None]  # (M, F, v, r)
-        F_, r_ = len(folds), U.shape[2]
-        # (A^-1)_VV minus I/lam: per model and fold, one product (L v, r) x (r, v)
-        scaled = (U_v[:, :, None] * d[:, None, :, None, :]).reshape(M * F_, -1, r_)
-        block = torch.bmm(scaled, U_v.reshape(M * F_, v_max, r_).transpose(1, 2))
-        block = block.view(M, F_, -1, v_max, v_max).transpose(1, 2)  # (M, L, F, v, v)
-        eye = torch.eye(v_max, dtype=U.dtype, device=U.device)
-        # I - H_VV = lam (A^-1)_VV - 11^T/n on the fold's rows; identity on the padding
-        system = block.mul_(lam[:, :, None, None, None]).add_(eye - 1.0 / n)
-        if not bool(mask.all()):
-            system = torch.where((mask[:, :, None] & mask[:, None, :])[None, None], system, eye)
-        resid = torch.where(mask, y[idx] - fitted[:, :, idx], torch.zeros((), dtype=U.dtype))[..., None]
-        cv_resid = _spd_solve(system, resid)[..., 0]  # (M, L, F, v)
-        flat = idx[mask]
-        oof[:, :, r, flat] = (y[idx] - cv_resid)[:, :, mask]
+    dtype, device = blocks[0].dtype, blocks[0].device
+    n = blocks[0].shape[1]
+    M = max(b.shape[0] for b in blocks)
+    y = y.to(dtype=dtype, device=device)
+    rel = torch.as_tensor(relative, dtype=dtype, device=device)
+    reps = repetitions(splits, n)
+    oof = torch.full((M, len(rel), len(reps), n), float("nan"), dtype=dtype, device=device)
+    r, seen = 0, np.zeros(n, dtype=bool)
+    for train, test in splits:
+        if seen[test].any():
+            r, seen = r + 1, np.zeros(n, dtype=bool)
+        seen[test] = True
+        tr = torch.as_tensor(np.asarray(train), device=device)
+        te = torch.as_tensor(np.asarray(test), device=device)
+        pred = fold_ridge([scale_fold(b, tr, te) for b in blocks], y[tr], rel)
+        oof[:, :, r, te] = pred.expand(M, -1, -1)
     return oof
-
-
-def _spd_solve(A: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """Solve A x = b for symmetric positive definite A (I - H_VV of a ridge smoother)."""
-    chol, info = torch.linalg.cholesky_ex(A)
-    if bool((info == 0).all()):
-        return torch.cholesky_solve(b, chol)
-    return torch.linalg.solve(A, b)
 
 
 def fold_errors(oof: torch.Tensor, y: torch.Tensor, splits) -> torch.Tensor:

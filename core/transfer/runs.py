@@ -2,11 +2,12 @@
 
 Layout::
 
-    <run>/run.json      config, target, summary, versions, libraries, splits, created
-    <run>/data.csv      the validated training rows (structure, target)
-    <run>/ranking.csv   every candidate with its scores
-    <run>/oof.npz       out-of-fold predictions of the kept candidates (index in run.json)
-    <run>/nested.json   the nested estimate: per outer fold what was chosen, predictions
+    <run>/run.json         config, target, summary, decision, versions, libraries, splits, created
+    <run>/data.csv         the validated training rows (structure, target, group key)
+    <run>/ranking.csv      every candidate with its scores
+    <run>/oof.npz          out-of-fold predictions of the kept candidates (index in run.json)
+    <run>/procedures.json  the two procedures: members and nested estimates (per outer fold
+                           what was chosen, every row's honest prediction)
 
 Only JSON, CSV and NumPy ``.npz`` (read with ``allow_pickle=False``) are written, so a
 run directory can be shared and reopened safely.
@@ -28,10 +29,14 @@ import pandas as pd
 from core import __version__
 from core.errors import InputError
 from core.paths import package_version, runs_dir
-from core.transfer.screen import ScreenResult
+from core.transfer.config import ScreenConfig
+from core.transfer.procedure import Decision
+from core.transfer.screen import Procedure, ScreenResult
 
-#: Out-of-fold predictions kept: every stage-2, baseline and ensemble row plus this many
-#: of the best stage-1 rows (enough for parity plots of any model near the top).
+FORMAT_VERSION = 2
+
+#: Out-of-fold predictions kept: every stage-2 and scratch row, the procedures' members, plus
+#: this many of the best stage-1 rows (enough for parity plots of any model near the top).
 KEEP_STAGE1 = 300
 
 
@@ -65,17 +70,22 @@ def save_run(result: ScreenResult, path: Path | None = None, libraries: list[str
     tmp = path.with_name(f".{path.name}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    keep = _kept(result.ranking)
+    members = {m for p in result.procedures.values() for m in p.members}
+    keep = _kept(result.ranking, members)
     ids = list(keep["candidate"])
     np.savez_compressed(tmp / "oof.npz", **{f"c{i}": result.oof[c] for i, c in enumerate(ids)})
     result.ranking.to_csv(tmp / "ranking.csv", index=False)
-    pd.DataFrame({"structure": result.structures, "target": result.y}).to_csv(tmp / "data.csv", index=False)
-    (tmp / "nested.json").write_text(json.dumps(result.nested))
-    meta = {"format": "mdl-run", "format_version": 1, "created": datetime.now(timezone.utc).isoformat(),
-            "config": result.config, "target": result.target, "summary": result.summary,
+    pd.DataFrame({"structure": result.structures, "target": result.y,
+                  "group": result.groups or result.structures}).to_csv(tmp / "data.csv", index=False)
+    (tmp / "procedures.json").write_text(json.dumps({k: p.to_dict() for k, p in result.procedures.items()},
+                                                    default=_json_default))
+    meta = {"format": "mdl-run", "format_version": FORMAT_VERSION, "created": datetime.now(timezone.utc).isoformat(),
+            "config": result.config.to_dict(), "target": result.target, "summary": result.summary,
+            "decision": result.decision.to_dict(),
             "libraries": libraries or sorted(set(result.ranking["library"].dropna()) - {""}),
             "versions": versions(), "oof_index": ids, "skipped": result.skipped,
-            "splits": [[tr.tolist(), te.tolist()] for tr, te in result.splits]}
+            "splits": [[tr.tolist(), te.tolist()] for tr, te in result.splits],
+            "outer_splits": [[tr.tolist(), te.tolist()] for tr, te in result.outer_splits]}
     (tmp / "run.json").write_text(json.dumps(meta, indent=1, default=_json_default))
     if path.exists():
         path.rmdir()
@@ -83,9 +93,9 @@ def save_run(result: ScreenResult, path: Path | None = None, libraries: list[str
     return path
 
 
-def _kept(ranking: pd.DataFrame) -> pd.DataFrame:
+def _kept(ranking: pd.DataFrame, members: set[str]) -> pd.DataFrame:
     stage1 = ranking[ranking["stage"] == 1].head(KEEP_STAGE1)
-    rest = ranking[(ranking["stage"] != 1) | (ranking["kind"] == "raw")]
+    rest = ranking[(ranking["stage"] != 1) | (ranking["family"] == "scratch") | ranking["candidate"].isin(members)]
     return pd.concat([stage1, rest]).drop_duplicates("candidate")
 
 
@@ -108,18 +118,26 @@ def load_run(path: str | Path) -> ScreenResult:
     if not meta_path.exists():
         raise InputError(f"{path} is not a run folder (no run.json)")
     meta = json.loads(meta_path.read_text())
+    if meta.get("format_version", 1) < FORMAT_VERSION:
+        raise InputError(f"run {path.name} was written by an earlier version of the workbench (run format "
+                         f"{meta.get('format_version', 1)}) and cannot be reopened; its CSV files are still readable. "
+                         f"Run the screen again to get a recommendation by the current rules")
     with np.load(path / "oof.npz", allow_pickle=False) as data:
         oof = {c: data[f"c{i}"] for i, c in enumerate(meta["oof_index"])}
     ranking = pd.read_csv(path / "ranking.csv", keep_default_na=True)
     ranking["model_id"] = ranking["model_id"].astype(object).where(ranking["model_id"].notna(), None)
-    data = pd.read_csv(path / "data.csv")
-    splits = [(np.array(tr, dtype=int), np.array(te, dtype=int)) for tr, te in meta["splits"]]
-    nested = json.loads((path / "nested.json").read_text())
-    result = ScreenResult(config=meta["config"], target=meta["target"], ranking=ranking, oof=oof,
-                          y=data["target"].to_numpy(dtype=float), structures=data["structure"].astype(str).tolist(),
-                          splits=splits, nested=nested, summary=meta["summary"], skipped=meta.get("skipped", {}))
-    result.meta = meta  # type: ignore[attr-defined]
-    return result
+    data = pd.read_csv(path / "data.csv", keep_default_na=False)
+    procedures = {k: Procedure.from_dict(v) for k, v in json.loads((path / "procedures.json").read_text()).items()}
+    return ScreenResult(config=ScreenConfig.from_dict(meta["config"]), target=meta["target"], ranking=ranking,
+                        oof=oof, y=data["target"].to_numpy(dtype=float),
+                        structures=data["structure"].astype(str).tolist(), splits=_splits(meta["splits"]),
+                        procedures=procedures, decision=Decision(**meta["decision"]), summary=meta["summary"],
+                        groups=data["group"].astype(str).tolist(), outer_splits=_splits(meta.get("outer_splits", [])),
+                        skipped=meta.get("skipped", {}), meta=meta)
+
+
+def _splits(pairs) -> list[tuple[np.ndarray, np.ndarray]]:
+    return [(np.array(tr, dtype=int), np.array(te, dtype=int)) for tr, te in pairs]
 
 
 def list_runs(base: Path | None = None) -> pd.DataFrame:
@@ -133,8 +151,10 @@ def list_runs(base: Path | None = None) -> pd.DataFrame:
             continue
         rows.append({"run": meta_path.parent.name, "path": str(meta_path.parent), "created": meta.get("created"),
                      "target": meta["target"].get("name"), "domain": meta["target"].get("domain"),
-                     "rows": meta["target"].get("n"), "best": meta["summary"]["best"]["candidate"],
-                     "best_cv_mae": meta["summary"]["naive_best_cv_mae"], "nested_mae": meta["summary"].get("nested_mae"),
-                     "transfer_helps": meta["summary"].get("transfer_helps")})
-    return pd.DataFrame(rows, columns=["run", "path", "created", "target", "domain", "rows", "best", "best_cv_mae",
-                                       "nested_mae", "transfer_helps"])
+                     "rows": meta["target"].get("n"),
+                     "recommended": (meta["summary"].get("recommended") or {}).get("label"),
+                     "nested_mae": meta["summary"].get("nested_mae"),
+                     "transfer_helps": meta["summary"].get("transfer_helps"),
+                     "format_version": meta.get("format_version", 1)})
+    return pd.DataFrame(rows, columns=["run", "path", "created", "target", "domain", "rows", "recommended",
+                                       "nested_mae", "transfer_helps", "format_version"])

@@ -16,8 +16,13 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+#: A column is constant when its spread is at most this fraction of its largest magnitude.
+CONSTANT_RTOL = 1e-6
+#: New rows are clipped to the training range widened by this fraction of it on each side.
+CLIP_MARGIN = 0.5
 
-def constant_columns(X: np.ndarray, std: np.ndarray, rtol: float = 1e-6) -> np.ndarray:
+
+def constant_columns(X: np.ndarray, std: np.ndarray, rtol: float = CONSTANT_RTOL) -> np.ndarray:
     """Columns whose standard deviation ``std`` is at most ``rtol`` times their largest
     absolute value in ``X``: constant for any model that reads them."""
     return std <= rtol * np.abs(X).max(axis=0, initial=0.0)
@@ -44,7 +49,7 @@ class BoundedScaler(TransformerMixin, BaseEstimator):
         Clipping bounds in standardised units.
     """
 
-    def __init__(self, margin: float = 0.5, rtol: float = 1e-6):
+    def __init__(self, margin: float = CLIP_MARGIN, rtol: float = CONSTANT_RTOL):
         self.margin = margin
         self.rtol = rtol
 
@@ -66,3 +71,9 @@ class BoundedScaler(TransformerMixin, BaseEstimator):
     def transform(self, X) -> np.ndarray:
         check_is_fitted(self, "mean_")
         return np.clip(self._standardise(np.asarray(X, dtype=np.float64)), self.lower_, self.upper_)
+
+    def standardise(self, X) -> np.ndarray:
+        """Standardised like :meth:`transform` but not clipped (distances to the training
+        rows, e.g. for the applicability domain, must see how far a new row lies)."""
+        check_is_fitted(self, "mean_")
+        return self._standardise(np.asarray(X, dtype=np.float64))

@@ -1,47 +1,56 @@
-"""The shotgun screen: rank every candidate, refit the best, estimate honestly.
+"""The shotgun screen: score every candidate, refit the best, decide honestly.
 
-Stage 1 scores every library model (and the raw-descriptor ridge baselines) in closed
-form (:mod:`core.transfer.stage1`).  Stage 2 refits the top models with the heavier
-strategies the user picked and adds the scratch baselines and an ensemble of the best,
-all under the very same folds.  The nested estimate repeats the whole select-then-fit
-procedure inside each outer fold and scores the chosen candidate on rows it never saw.
+Stage 1 scores every library model, its random-weight twin and the raw-descriptor ridge
+baselines exactly and in batch (:mod:`core.transfer.stage1`).  Stage 2 refits the top
+models with the heavier strategies and adds the scratch baselines under the same folds
+(:mod:`core.transfer.stage2`).  Two procedures, one over every candidate and one over
+the scratch candidates only, are each run inside the outer folds of a nested estimate;
+whether transfer helps, and which model is recommended, follows from those estimates
+(:mod:`core.transfer.procedure`), never from the best of many CV scores.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import KFold
 
 from core.compute.device import device_label, resolve_device
-from core.domains import Domain
-from core.errors import CancelledError, InputError
+from core.domains import Domain, structure_key
+from core.errors import InputError
+from core.labels import candidate_label, members_label
 from core.library import Library
-from core.transfer.candidates import CROSSES, CandidatePool, featurize_target, load_pool, select_models
+from core.transfer.candidate import Family
+from core.transfer.candidates import CROSSES, featurize_target, load_pool, select_models
 from core.transfer.config import MIN_ROWS, ScreenConfig, rows_needed, suggest_config  # noqa: F401 (re-exported)
-from core.transfer.cv import CVScheme
-from core.transfer.refit import LinearFeatureRidge
-from core.transfer.ridge import DEFAULT_PENALTIES
-from core.transfer.scoring import fold_maes, summarize
-from core.transfer.stage1 import Scope, ScopeScores, run_stage1
-from core.transfer.strategies import BASELINES, STRATEGIES, cv_predict
+from core.transfer.controls import random_twins
+from core.transfer.intervals import conformal_halfwidth
+from core.transfer.procedure import Decision, NestedEstimate, ProcedureName, decide, nested_estimates, select
+from core.transfer.scoring import summarize
+from core.transfer.stage1 import Scope, run_stage1
+from core.transfer.stage2 import ScreenContext, Scored, fit_predict, make_estimator, stage2  # noqa: F401
 
+#: Ranking kinds of transfer candidates (what reads a pretrained net).
 TRANSFER_KINDS = ("frozen", "frozen+raw", "strategy", "finetune")
 
 
 @dataclass
 class Target:
-    """A small target: validated structures and values."""
+    """A small target: validated structures and values.
+
+    ``groups`` (one structure key per row) keeps copies of a structure in one fold; by
+    default it is :func:`core.domains.structure_key` of each structure.
+    """
 
     structures: list[str]
     y: np.ndarray
     domain: Domain
     name: str = "target"
     unit: str = ""
+    groups: list[str] | None = None
 
     def check(self) -> None:
         y = np.asarray(self.y, dtype=float)
@@ -54,182 +63,69 @@ class Target:
         if np.ptp(y) == 0:
             raise InputError(f"the target is constant (every value is {y[0]:g}): there is nothing to learn")
 
+    def group_keys(self) -> np.ndarray:
+        keys = self.groups if self.groups is not None else [structure_key(s, self.domain) for s in self.structures]
+        return np.asarray([str(k) for k in keys], dtype=object)
+
+
+@dataclass
+class Procedure:
+    """What a procedure delivers on all rows, and its honest estimate."""
+
+    name: str
+    members: list[str]  # candidate ids (rows of the ranking)
+    nested: NestedEstimate | None = None
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "members": self.members,
+                "nested": self.nested.to_dict() if self.nested else None}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Procedure":
+        nested = NestedEstimate.from_dict(data["nested"]) if data.get("nested") else None
+        return cls(data["name"], list(data["members"]), nested)
+
 
 @dataclass
 class ScreenResult:
     """Everything a screen produced; :mod:`core.transfer.runs` saves and reopens it."""
 
-    config: dict
+    config: ScreenConfig
     target: dict
     ranking: pd.DataFrame
     oof: dict[str, np.ndarray]
     y: np.ndarray
     structures: list[str]
     splits: list[tuple[np.ndarray, np.ndarray]]
-    nested: dict
+    procedures: dict[str, Procedure]
+    decision: Decision
     summary: dict
+    groups: list[str] = field(default_factory=list)
+    outer_splits: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def recommended(self) -> Procedure:
+        """The procedure whose model ``predict`` uses by default."""
+        return self.procedures[self.summary["recommended"]["procedure"]]
 
     @property
     def best(self) -> pd.Series:
+        """The naive best single candidate (by CV MAE)."""
         return self.ranking.iloc[0]
 
-
-# ====================================================================== helpers
-def _scopes(y: np.ndarray, config: ScreenConfig) -> tuple[Scope, list[tuple[np.ndarray, np.ndarray]]]:
-    full = Scope("full", np.arange(len(y)), config.cv.splits(y))
-    outer = []
-    if config.nested:
-        if config.cv.kind == "extrapolation":
-            outer = config.cv.splits(y)
-        else:
-            k = min(config.nested_folds, len(y) // 2)
-            outer = list(KFold(k, shuffle=True, random_state=config.seed + 1).split(y))
-    return full, outer
-
-
-def _inner_scope(o: int, train: np.ndarray, y: np.ndarray, config: ScreenConfig) -> Scope:
-    try:
-        splits = config.cv.splits(y[train])
-    except InputError as exc:
-        raise InputError(f"too few rows for the nested estimate ({len(train)} in an outer training part): {exc}. "
-                         f"Switch off the nested estimate or use fewer folds") from None
-    return Scope(f"outer{o}", train, splits)
-
-
-def _stage1_frame(scores: ScopeScores, pool: CandidatePool) -> pd.DataFrame:
-    frame = pd.DataFrame({"candidate": scores.ids, "model_id": scores.model, "kind": scores.kind,
-                          "descriptor_key": scores.descriptor, "penalty": scores.penalty,
-                          "cv_mae": scores.mean_mae(), "stage": 1})
-    frame["strategy"] = frame["kind"].map({"frozen": "ridge", "frozen+raw": "ridge+raw", "raw": "scratch_ridge"})
-    return frame
-
-
-def _top_models(frame: pd.DataFrame, k: int) -> list[str]:
-    transfer = frame[frame["kind"].isin(["frozen", "frozen+raw"])].sort_values("cv_mae", kind="stable")
-    return list(dict.fromkeys(transfer["model_id"]))[:k]
-
-
-def _strategy_estimator(name: str, pool: CandidatePool, model_id: str | None, config: ScreenConfig):
-    if name in BASELINES:
-        net = pool.net(model_id) if model_id else None
-        return BASELINES[name].make(net=net, seed=config.seed, trees=config.rf_trees, device=config.device)
-    return STRATEGIES[name].make(pool.net(model_id), layers=config.layers, seed=config.seed, trees=config.rf_trees,
-                                 device=config.device)
-
-
-def _stage2(pool, descriptors, y, rows, splits, top_ids, config, progress=None, cancel=None) -> list[dict]:
-    """Refit the top models with the chosen strategies and add the scratch baselines."""
-    jobs = [(s, m) for m in top_ids for s in config.strategies if s != "ridge"]
-    keys = list(dict.fromkeys(pool.descriptor_of(m) for m in pool.catalog["id"]))
-    for name in config.baselines:
-        if name == "scratch_net":
-            if top_ids:
-                jobs.append((name, top_ids[0]))
-        else:
-            jobs.extend((name, f"@{key}") for key in keys)
-    out = []
-    for i, (name, ref) in enumerate(jobs):
-        if cancel is not None and cancel():
-            raise CancelledError("screen cancelled")
-        model_id = None if ref.startswith("@") else ref
-        key = ref[1:] if ref.startswith("@") else pool.descriptor_of(model_id)
-        estimator = _strategy_estimator(name, pool, model_id, config)
-        X = descriptors[key][rows]
-        oof = cv_predict(estimator, X, y[rows], splits)
-        is_base = name in BASELINES
-        cid = f"scratch|{name.split('_', 1)[1]}|{pool.label(key)}" if is_base and name != "scratch_net" else \
-            (f"scratch|net|{model_id}" if is_base else f"{model_id}|{name}")
-        out.append({"candidate": cid, "model_id": model_id if not is_base or name == "scratch_net" else None,
-                    "kind": "raw" if is_base else STRATEGIES[name].kind.replace("frozen", "strategy"),
-                    "descriptor_key": key, "strategy": name, "penalty": np.nan,
-                    "cv_mae": float(fold_maes(oof, y[rows], splits).mean()), "stage": 2, "oof": oof})
-        if progress:
-            progress(i + 1, len(jobs))
-    return out
-
-
-def _with_ensemble(rows: list[dict], y, splits, size: int) -> dict | None:
-    if size < 2:
-        return None
-    ranked = sorted((r for r in rows if r["kind"] in TRANSFER_KINDS), key=lambda r: r["cv_mae"])
-    members = []
-    for r in ranked:
-        if r["candidate"] not in members:
-            members.append(r["candidate"])
-        if len(members) == size:
-            break
-    if len(members) < 2:
-        return None
-    by_id = {r["candidate"]: r for r in rows}
-    oof = np.mean([by_id[m]["oof"] for m in members], axis=0)
-    return {"candidate": f"ensemble|top{len(members)}", "model_id": None, "kind": "ensemble", "descriptor_key": None,
-            "strategy": "ensemble", "penalty": np.nan, "cv_mae": float(fold_maes(oof, y, splits).mean()), "stage": 2,
-            "oof": oof, "members": members}
-
-
-# ====================================================================== refit any candidate
-def make_estimator(row: dict, pool: CandidatePool, config: ScreenConfig):
-    """A fresh estimator equivalent to a ranking row (not an ensemble)."""
-    kind = row["kind"]
-    if row["stage"] == 1:
-        net = pool.net(row["model_id"]) if row["model_id"] else None
-        return LinearFeatureRidge(net, kind, config.layers, float(row["penalty"]))
-    return _strategy_estimator(row["strategy"], pool, row["model_id"], config)
-
-
-def fit_predict(row: dict, rows_by_id: dict, pool, descriptors, y, train, test, config) -> np.ndarray:
-    """Fit a candidate (or every member of an ensemble) on ``train``, predict ``test``."""
-    if row["kind"] == "ensemble":
-        return np.mean([fit_predict(rows_by_id[m], rows_by_id, pool, descriptors, y, train, test, config)
-                        for m in row["members"]], axis=0)
-    X = descriptors[row["descriptor_key"]]
-    model = make_estimator(row, pool, config).fit(X[train], y[train])
-    return model.predict(X[test])
+    def recommended_oof(self) -> np.ndarray | None:
+        """Honest predictions of the recommended model: its procedure's nested predictions."""
+        nested = self.recommended.nested
+        return None if nested is None else nested.predictions
 
 
 # ====================================================================== the screen
-def _candidate_rows(scores: ScopeScores, pool, descriptors, y, scope: Scope, config, top: int,
-                    progress=None, cancel=None) -> list[dict]:
-    frame = _stage1_frame(scores, pool)
-    rows = frame.to_dict("records")
-    for r, oof in zip(rows, scores.oof):
-        r["oof"] = oof
-    rows.extend(_stage2(pool, descriptors, y, scope.rows, scope.splits, _top_models(frame, top), config,
-                        progress, cancel))
-    ens = _with_ensemble(rows, y[scope.rows], scope.splits, config.ensemble)
-    if ens:
-        rows.append(ens)
-    return rows
-
-
-def _nested(stage1, pool, descriptors, y, outer, config, say, cancel) -> dict:
-    pred = np.full(len(y), np.nan)
-    chosen = []
-    for o, (train, test) in enumerate(outer):
-        scope = _inner_scope(o, train, y, config)
-        scores = stage1[scope.name]
-        rows = _candidate_rows(scores, pool, descriptors, y, scope, config, config.nested_top, cancel=cancel)
-        best = min(rows, key=lambda r: r["cv_mae"])
-        by_id = {r["candidate"]: r for r in rows}
-        pred[test] = fit_predict(best, by_id, pool, descriptors, y, train, test, config)
-        chosen.append({"fold": o, "candidate": best["candidate"], "inner_cv_mae": best["cv_mae"],
-                       "outer_mae": float(np.abs(pred[test] - y[test]).mean()), "n_train": int(len(train)),
-                       "n_test": int(len(test))})
-        say(f"nested estimate: outer fold {o + 1}/{len(outer)} chose {best['candidate']}")
-    covered = ~np.isnan(pred)
-    err = np.abs(pred[covered] - y[covered])
-    fold_mae = np.array([c["outer_mae"] for c in chosen])
-    return {"mae": float(err.mean()), "mae_std": float(fold_mae.std(ddof=1)) if len(fold_mae) > 1 else 0.0,
-            "rmse": float(np.sqrt((err**2).mean())),
-            "r2": float(1 - ((pred[covered] - y[covered]) ** 2).sum() / ((y[covered] - y[covered].mean()) ** 2).sum()),
-            "folds": chosen, "predictions": pred.tolist(), "outer_splits": [(tr.tolist(), te.tolist()) for tr, te in outer]}
-
-
 def screen(target: Target, libraries: list[Library], config: ScreenConfig | None = None, *,
            progress: Callable[[str, int, int], None] | None = None, cancel: Callable[[], bool] | None = None,
            log: Callable[[str], None] | None = None) -> ScreenResult:
-    """Rank every candidate model on a small target; see the module docstring.
+    """Rank every candidate model on a small target and recommend one honestly.
 
     Parameters
     ----------
@@ -251,7 +147,10 @@ def screen(target: Target, libraries: list[Library], config: ScreenConfig | None
     times: dict[str, float] = {}
     t0 = time.perf_counter()
     y = np.asarray(target.y, dtype=float)
-    full, outer = _scopes(y, config)
+    groups = target.group_keys()
+    full = Scope("full", np.arange(len(y)), config.cv.splits(y, groups))
+    outer = config.outer_splits(y, groups)
+    scopes = [full] + [_inner_scope(o, train, y, groups, config) for o, (train, _) in enumerate(outer)]
     frame = select_models(libraries, target.domain, search=config.search, sources=config.sources,
                           model_ids=config.model_ids, model_domains=config.model_domains,
                           cross_domain=config.cross_domain)
@@ -261,99 +160,202 @@ def screen(target: Target, libraries: list[Library], config: ScreenConfig | None
     tell("featurize", 0, len(pool.featurizers))
     descriptors = featurize_target(pool, target.structures)
     tell("featurize", len(pool.featurizers), len(pool.featurizers))
+    controls = {key: random_twins(nets, config.seed) for key, nets in pool.nets.items()} if config.controls else {}
+    ctx = ScreenContext(pool, descriptors, y, config, groups, controls, cancel)
     times["featurize"] = time.perf_counter() - t0
-    device = resolve_device(config.device)
-    scopes = [full] + [_inner_scope(o, tr, y, config) for o, (tr, _) in enumerate(outer)]
+
     t1 = time.perf_counter()
+    device = resolve_device(config.device)
     compute: dict = {"scheduler": config.scheduler, "workers": []}
-    stage1 = _stage1(pool, descriptors, y, scopes, config, device, tell, cancel, say, compute)
+    stage1 = _stage1(ctx, scopes, device, tell, say, compute)
     times["stage1"] = time.perf_counter() - t1
-    say(f"stage 1: {pool.n_models} models x {len(scopes)} scopes in {times['stage1']:.1f} s")
+    say(f"stage 1: {pool.n_models} models (and {pool.n_models if controls else 0} random twins) x "
+        f"{len(scopes)} scopes in {times['stage1']:.1f} s")
+
     t2 = time.perf_counter()
-    rows = _candidate_rows(stage1["full"], pool, descriptors, y, full, config, config.top,
-                           progress=lambda d, t: tell("stage 2", d, t), cancel=cancel)
+    scored = stage1["full"] + stage2(ctx, full, stage1["full"], config.top,
+                                     progress=lambda d, t: tell("stage 2", d, t))
     times["stage2"] = time.perf_counter() - t2
+
     t3 = time.perf_counter()
-    nested = _nested(stage1, pool, descriptors, y, outer, config, say, cancel) if outer else {}
+    estimates = None
+    if outer:
+        estimates = nested_estimates(ctx, stage1, scopes[1:], outer, progress=lambda d, t: tell("nested", d, t))
+        for p, est in estimates.items():
+            say(f"nested estimate of the {p.value} procedure: MAE {est.mae:.4g}")
     times["nested"] = time.perf_counter() - t3
-    ranking, oof = _ranking(rows, pool, y, full.splits, config)
+
+    procedures = {p.value: Procedure(p.value, [m.candidate.id for m in select(scored, p, config.ensemble)],
+                                     estimates[p] if estimates else None) for p in ProcedureName}
+    decision = decide(y, estimates)
+    ranking, oof = _ranking(scored, pool, y, full.splits, config)
     times["total"] = time.perf_counter() - t0
-    summary = _summary(ranking, nested, pool, times, device, len(scopes))
+    summary = _summary(ranking, oof, procedures, decision, y, target.unit, config, pool.n_models, times,
+                       device, len(scopes))
     summary["compute"] = compute
-    return ScreenResult(config=config.to_dict(), target={"name": target.name, "domain": target.domain.value,
-                                                         "unit": target.unit, "n": int(len(y))},
+    return ScreenResult(config=config, target={"name": target.name, "domain": target.domain.value,
+                                               "unit": target.unit, "n": int(len(y))},
                         ranking=ranking, oof=oof, y=y, structures=list(target.structures), splits=full.splits,
-                        nested=nested, summary=summary, skipped=pool.skipped)
+                        procedures=procedures, decision=decision, summary=summary, groups=[str(g) for g in groups],
+                        outer_splits=outer, skipped=pool.skipped)
 
 
-def _stage1(pool, descriptors, y, scopes, config, device, tell, cancel, say, compute: dict):
+def _inner_scope(o: int, train: np.ndarray, y: np.ndarray, groups: np.ndarray, config: ScreenConfig) -> Scope:
+    try:
+        splits = config.cv.splits(y[train], groups[train])
+    except InputError as exc:
+        raise InputError(f"too few rows for the nested estimate ({len(train)} in an outer training part): {exc}. "
+                         f"Switch off the nested estimate or use fewer folds") from None
+    return Scope(f"outer{o}", train, splits)
+
+
+def _stage1(ctx: ScreenContext, scopes, device, tell, say, compute: dict) -> dict[str, list[Scored]]:
     """Stage 1 in process, or on the Dask cluster of ``config.scheduler`` (its workers go in ``compute``)."""
+    config = ctx.config
     options = dict(layers=config.layers, combos=config.combos, penalties=config.penalties, device=device,
-                   progress=lambda d, t: tell("stage 1", d, t), cancel=cancel)
+                   controls=ctx.controls, control_seed=config.seed, progress=lambda d, t: tell("stage 1", d, t),
+                   cancel=ctx.cancel)
     if not config.scheduler:
-        return run_stage1(pool, descriptors, y, scopes, **options)
-    from core.compute.dask_backend import dask_client, executor, workers
+        raw = run_stage1(ctx.pool, ctx.descriptors, ctx.y, scopes, **options)
+    else:
+        from core.compute.dask_backend import dask_client, executor, workers
 
-    with dask_client(config.scheduler) as client:
-        compute["workers"] = [w["address"] for w in workers(client)]
-        say(f"stage 1 on {len(compute['workers'])} Dask workers ({config.scheduler})")
-        return run_stage1(pool, descriptors, y, scopes, executor=executor(client), **options)
+        with dask_client(config.scheduler) as client:
+            compute["workers"] = [w["address"] for w in workers(client)]
+            say(f"stage 1 on {len(compute['workers'])} Dask workers ({config.scheduler})")
+            raw = run_stage1(ctx.pool, ctx.descriptors, ctx.y, scopes, executor=executor(client), **options)
+    return {name: [Scored(c, f, o, p) for c, f, o, p in zip(s.candidates, s.fold_mae, s.oof, s.penalty)]
+            for name, s in raw.items()}
 
 
-def _ranking(rows, pool: CandidatePool, y, splits, config) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+# ====================================================================== ranking and summary
+def _ranking(scored: list[Scored], pool, y, splits, config) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     info = pool.catalog.set_index("id")
     records, oof = [], {}
-    for r in rows:
-        stats = summarize(r["oof"], y, splits)
-        model = r["model_id"]
-        meta = info.loc[model] if model in info.index else None
-        key = r["descriptor_key"] or ""
+    for s in scored:
+        c = s.candidate
+        if c.id in oof:
+            raise RuntimeError(f"two candidates share the id {c.id}")
+        meta = info.loc[c.model_id] if c.model_id in info.index else None
         records.append({
-            "candidate": r["candidate"], "model_id": model, "kind": r["kind"], "strategy": r["strategy"],
-            "stage": r["stage"], "source": meta["source"] if meta is not None else "",
+            **c.to_dict(), "source": meta["source"] if meta is not None else "",
             "property": meta["property"] if meta is not None else "",
+            "source_unit": meta["unit"] if meta is not None else "",
             "model_domain": meta["domain"] if meta is not None else "",
             "library": meta["library"] if meta is not None else "",
             "source_test_r2": float(meta["test_r2"]) if meta is not None else np.nan,
-            "descriptor": pool.label(key) if key else "", "descriptor_key": key, "penalty": r["penalty"],
-            "layers": config.layers if r["kind"] in ("frozen", "frozen+raw", "strategy") else np.nan,
-            "members": ";".join(r.get("members", [])), **stats})
-        oof[r["candidate"]] = r["oof"]
+            "penalty": np.nan if s.penalty is None else s.penalty,
+            "layers": config.layers if c.model_id and c.family is not Family.SCRATCH else np.nan,
+            **summarize(s.oof, y, splits)})
+        oof[c.id] = s.oof
     frame = pd.DataFrame(records).sort_values(["cv_mae", "candidate"], kind="stable").reset_index(drop=True)
-    scratch = frame[frame["kind"] == "raw"]["cv_mae"].min()
+    frame["label"] = [candidate_label(r) for r in frame.to_dict("records")]
+    scratch = frame[frame["family"] == Family.SCRATCH.value]["cv_mae"].min()
     frame["improvement_pct"] = 100.0 * (scratch - frame["cv_mae"]) / scratch
     frame.insert(0, "rank", np.arange(1, len(frame) + 1))
     return frame, oof
 
 
-def _summary(ranking: pd.DataFrame, nested: dict, pool, times, device, n_scopes) -> dict:
+def _best(ranking: pd.DataFrame, family: Family) -> dict | None:
+    rows = ranking[ranking["family"] == family.value]
+    return None if rows.empty else {"candidate": rows.iloc[0]["candidate"], "label": rows.iloc[0]["label"],
+                                    "cv_mae": float(rows.iloc[0]["cv_mae"])}
+
+
+def _summary(ranking, oof, procedures, decision: Decision, y, unit, config, n_models, times, device,
+             n_scopes) -> dict:
+    chosen = ProcedureName.TRANSFER.value if decision.transfer_helps else ProcedureName.SCRATCH.value
+    labels = ranking.set_index("candidate")["label"]
+    proc = procedures[chosen]
+    residuals = proc.nested.residuals(y) if proc.nested else member_residuals(oof, proc.members, y)
+    halfwidth = conformal_halfwidth(residuals, config.level)
     best = ranking.iloc[0]
-    scratch = ranking[ranking["kind"] == "raw"].iloc[0]
-    transfer = ranking[ranking["kind"].isin(TRANSFER_KINDS) | (ranking["kind"] == "ensemble")]
-    best_transfer = transfer.iloc[0] if len(transfer) else None
-    helps = best_transfer is not None and best_transfer["cv_mae"] < scratch["cv_mae"]
-    if helps:
-        verdict = (f"Transfer helps: {best_transfer['candidate']} ({best_transfer['property'] or 'ensemble'}) reaches "
-                   f"CV MAE {best_transfer['cv_mae']:.4g} against {scratch['cv_mae']:.4g} for the best scratch model "
-                   f"({best_transfer['improvement_pct']:.1f}% better).")
-        if nested and nested["mae"] >= scratch["cv_mae"]:
-            verdict += (f" But the nested estimate of the whole procedure ({nested['mae']:.4g}) is no better than "
-                        f"scratch: the gain may be luck of picking the best of many.")
-    else:
-        verdict = (f"No pretrained model beat the scratch baseline on this target; use {scratch['candidate']} "
-                   f"(CV MAE {scratch['cv_mae']:.4g}).")
-    return {
-        "verdict": verdict, "transfer_helps": bool(helps),
+    control = _control(ranking)
+    summary = {
+        "transfer_helps": bool(decision.transfer_helps), "decision": decision.to_dict(),
+        "recommended": {"procedure": chosen, "members": proc.members,
+                        "labels": [labels[m] for m in proc.members], "label": members_label([labels[m] for m in proc.members]),
+                        "nested_mae": proc.nested.mae if proc.nested else None},
+        "procedures": {name: {"members": p.members, "nested_mae": p.nested.mae if p.nested else None,
+                              "nested_mae_std": p.nested.mae_std if p.nested else None}
+                       for name, p in procedures.items()},
+        "interval": {"level": config.level, "halfwidth": halfwidth,
+                     "from": "nested predictions" if proc.nested else "out-of-fold predictions of the members"},
         "best": {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in best.to_dict().items()},
-        "best_scratch": {"candidate": scratch["candidate"], "cv_mae": float(scratch["cv_mae"])},
-        "best_transfer": None if best_transfer is None else {"candidate": best_transfer["candidate"],
-                                                             "cv_mae": float(best_transfer["cv_mae"])},
+        "best_scratch": _best(ranking, Family.SCRATCH), "best_transfer": _best(ranking, Family.TRANSFER),
+        "best_random": _best(ranking, Family.RANDOM), "control": control,
         "naive_best_cv_mae": float(best["cv_mae"]),
-        "nested_mae": nested.get("mae") if nested else None,
+        "nested_mae": proc.nested.mae if proc.nested else None,
         "nested_explanation": ("The best of many CV scores is optimistic: the nested estimate repeats the whole "
                                "select-then-fit procedure inside each outer fold and scores it on rows it never saw."),
-        "n_models": pool.n_models, "n_candidates": int(len(ranking)), "scopes": n_scopes,
-        "models_per_second_stage1": round(pool.n_models * n_scopes / max(times["stage1"], 1e-9), 1),
+        "n_models": n_models, "n_candidates": int(len(ranking)), "scopes": n_scopes,
+        "models_per_second_stage1": round(n_models * n_scopes / max(times["stage1"], 1e-9), 1),
         "timings": {k: round(v, 3) for k, v in times.items()}, "device": device_label(device),
-        "crosses": {d.value: [c.value for c in CROSSES[d]] for d in CROSSES},
+        "crosses": {d.value: [c.value for c in CROSSES[d]] for d in CROSSES}, "unit": unit,
     }
+    summary["verdict"] = verdict(summary)
+    summary["headline"] = summary["verdict"].split(":")[0]
+    return summary
+
+
+def member_residuals(oof: dict[str, np.ndarray], members: list[str], y: np.ndarray) -> np.ndarray:
+    """Absolute residuals of the members' mean out-of-fold prediction (without a nested
+    estimate; optimistic, since the members were chosen on these folds)."""
+    mean = np.mean([oof[m] for m in members], axis=0)
+    err = np.abs(mean - y[None, :])
+    return err[np.isfinite(err)]
+
+
+def _control(ranking: pd.DataFrame) -> dict | None:
+    """Best pretrained against best random-weight candidate (stage 1, same shapes and inputs)."""
+    stage1 = ranking[ranking["stage"] == 1]
+    pre = stage1[stage1["family"] == Family.TRANSFER.value]
+    rnd = stage1[stage1["family"] == Family.RANDOM.value]
+    if pre.empty or rnd.empty:
+        return None
+    a, b = float(pre["cv_mae"].min()), float(rnd["cv_mae"].min())
+    gain = 1.0 - a / b if b > 0 else 0.0
+    return {"best_pretrained_cv_mae": a, "best_random_cv_mae": b, "gain": gain,
+            "pretraining_matters": bool(gain >= 0.05)}
+
+
+def _fmt(value: float | None, unit: str) -> str:
+    if value is None or not np.isfinite(value):
+        return "n/a"
+    return f"{value:.3g}" + (f" {unit}" if unit else "")
+
+
+def verdict(summary: dict) -> str:
+    """The verdict's sentences, from the decision (headline first, then the reasons)."""
+    unit = summary.get("unit") or ""
+    d = summary["decision"]
+    procs = summary["procedures"]
+    t, s = procs["transfer"]["nested_mae"], procs["scratch"]["nested_mae"]
+    rec = summary["recommended"]
+    if not d["decided"]:
+        text = ("No honest decision: the nested estimate is switched off, so transfer cannot be shown to help. "
+                f"Recommended: the scratch procedure ({rec['label']}).")
+    elif d["transfer_helps"]:
+        text = (f"Transfer helps: the recommended model reaches a nested (honest) MAE of {_fmt(t, unit)} against "
+                f"{_fmt(s, unit)} for the scratch procedure ({100 * d['gain']:.0f}% lower, p = {d['p_value']:.2g}, "
+                f"better in {d['folds_won']} of {d['n_folds']} outer folds). Recommended: {rec['label']}.")
+    elif d["gain"] > 0:
+        text = (f"Transfer did not clearly help: nested MAE {_fmt(t, unit)} against {_fmt(s, unit)} for scratch "
+                f"({100 * d['gain']:.0f}% lower, but fold-to-fold noise explains it: p = {d['p_value']:.2g}, "
+                f"better in {d['folds_won']} of {d['n_folds']} outer folds). Recommended: the scratch procedure "
+                f"({rec['label']}).")
+    else:
+        text = (f"Transfer did not help: nested MAE {_fmt(t, unit)} against {_fmt(s, unit)} for the scratch "
+                f"procedure. Recommended: the scratch procedure ({rec['label']}).")
+    control = summary.get("control")
+    if control:
+        if control["pretraining_matters"]:
+            text += (f" Pretraining mattered: the best pretrained net scores CV MAE "
+                     f"{_fmt(control['best_pretrained_cv_mae'], unit)} against "
+                     f"{_fmt(control['best_random_cv_mae'], unit)} for random-weight nets of the same shapes.")
+        else:
+            text += (f" Pretraining did not matter here: random-weight nets of the same shapes and inputs reach CV "
+                     f"MAE {_fmt(control['best_random_cv_mae'], unit)} against "
+                     f"{_fmt(control['best_pretrained_cv_mae'], unit)} for the pretrained ones, so any gain comes "
+                     f"from choosing among many feature sets.")
+    return text

@@ -1,18 +1,20 @@
-"""Stage 1: every candidate model scored by closed-form cross-validated ridge, batched.
+"""Stage 1: every candidate model scored by cross-validated ridge, exactly and batched.
 
 For each descriptor the target is featurized once; nets are stacked by depth and run
-together; their frozen features become centred Gram matrices, and
-:func:`core.transfer.ridge.cv_ridge` gives out-of-fold predictions for every penalty and
-fold at once.  Three kinds of candidate come out of one pass:
+together; their frozen features are scored fold by fold by
+:func:`core.transfer.ridge.fold_ridge`, which computes exactly what refitting
+:class:`core.transfer.refit.LinearFeatureRidge` on each training fold would predict.
+Three kinds of candidate come out of one pass:
 
-``frozen``      ridge on a model's frozen features
-``frozen+raw``  ridge on frozen features together with the raw descriptor (each block
+``ridge``       ridge on a model's frozen features
+``ridge+raw``   ridge on frozen features together with the raw descriptor (each block
                 scaled to unit trace, so the 2048 raw bits do not drown the net's units)
-``raw``         ridge on the raw descriptor alone: the closed-form scratch baseline
+scratch ridge   ridge on the raw descriptor alone: the closed-form scratch baseline
 
-A *scope* is a subset of the rows with its own CV splits: the full data, or the training
-part of an outer fold of the nested estimate.  All scopes are scored from the same
-forward passes.
+Random-weight twins of the nets (:mod:`core.transfer.controls`) go through the same
+pass as a control.  A *scope* is a subset of the rows with its own CV splits: the full
+data, or the training part of an outer fold of the nested estimate.  All scopes are
+scored from the same forward passes.
 """
 
 from __future__ import annotations
@@ -28,9 +30,15 @@ import torch
 
 from core.compute.threads import one_torch_thread
 from core.errors import CancelledError
+from core.transfer.candidate import Candidate, Family
 from core.transfer.candidates import CandidatePool
 from core.transfer.frozen import frozen_features, stack_chunks
-from core.transfer.ridge import DEFAULT_PENALTIES, centred_gram, cv_ridge, fold_errors, standardise
+from core.transfer.ridge import DEFAULT_PENALTIES, ScaledFold, fold_ridge, scale_fold
+from core.transfer.scoring import repetitions
+
+#: Work arrays of one batch of models stay under this many bytes (keeps memory bounded
+#: for thousands of rows, and caches warm for a few dozen).
+BATCH_BYTES = 48 << 20
 
 
 @dataclass
@@ -46,80 +54,119 @@ class Scope:
 class ScopeScores:
     """Stage-1 results of one scope, one entry per candidate."""
 
-    ids: list[str] = field(default_factory=list)  # candidate ids, e.g. "<model>|ridge"
-    model: list[str | None] = field(default_factory=list)
-    kind: list[str] = field(default_factory=list)
-    descriptor: list[str] = field(default_factory=list)
+    candidates: list[Candidate] = field(default_factory=list)
     penalty: list[float] = field(default_factory=list)  # relative penalty chosen
     fold_mae: list[np.ndarray] = field(default_factory=list)
     oof: list[np.ndarray] = field(default_factory=list)  # (R, n_scope) at the chosen penalty
 
     def extend(self, other: "ScopeScores") -> None:
         """Append another chunk's scores."""
-        for name in ("ids", "model", "kind", "descriptor", "penalty", "fold_mae", "oof"):
+        for name in ("candidates", "penalty", "fold_mae", "oof"):
             getattr(self, name).extend(getattr(other, name))
 
     def mean_mae(self) -> np.ndarray:
         return np.array([f.mean() for f in self.fold_mae])
 
 
-KIND_SUFFIX = {"frozen": "ridge", "frozen+raw": "ridge+raw"}
+@dataclass
+class _Fold:
+    rep: int
+    train: torch.Tensor
+    test: torch.Tensor
+    raw: ScaledFold | None = None  # the raw descriptor scaled on this fold (shared by every model)
 
 
-def _scope_features(Z: torch.Tensor, scope: Scope, dtype) -> torch.Tensor:
-    rows = torch.as_tensor(scope.rows, device=Z.device)
-    return standardise(Z.index_select(1, rows).to(dtype))
-
-
-def _scope_tensors(Z: torch.Tensor, scope: Scope, dtype) -> torch.Tensor:
-    return centred_gram(_scope_features(Z, scope, dtype))
-
-
-def _unit_trace(K: torch.Tensor) -> torch.Tensor:
-    tr = torch.diagonal(K, dim1=1, dim2=2).sum(dim=1)
-    return K / torch.where(tr > 0, tr, torch.ones_like(tr))[:, None, None]
-
-
-def _record(scores: ScopeScores, K: torch.Tensor | None, y: torch.Tensor, scope: Scope, ids, models, kind, desc,
-            penalties, Z: torch.Tensor | None = None) -> None:
-    result = cv_ridge(K, y, scope.splits, penalties, Z=Z)
-    errors = fold_errors(result.oof, y, scope.splits)  # (M, L, F)
-    best = errors.mean(dim=2).argmin(dim=1)  # (M,)
-    rows = torch.arange(len(ids), device=result.oof.device)
-    fold_mae = errors[rows, best].cpu().numpy()
-    oof = result.oof[rows, best].cpu().numpy()
-    best = best.cpu().numpy()
-    scores.ids.extend(ids)
-    scores.model.extend(models)
-    scores.kind.extend([kind] * len(ids))
-    scores.descriptor.extend([desc] * len(ids))
-    scores.penalty.extend(float(penalties[b]) for b in best)
-    scores.fold_mae.extend(fold_mae)
-    scores.oof.extend(oof)
-
-
-def score_chunk(nets: dict, ids: list[str], key: str, X: np.ndarray, y: np.ndarray, scopes: list[Scope], *,
-                layers: int = 1, combos: bool = True, penalties=DEFAULT_PENALTIES, device="cpu",
-                dtype=torch.float64) -> dict[str, ScopeScores]:
-    """Stage-1 scores of one stack of nets (one descriptor) in every scope (call it with
-    :func:`~core.compute.threads.one_torch_thread` for results that do not depend on where it runs)."""
-    out = {s.name: ScopeScores() for s in scopes}
-    Z = frozen_features(nets, ids, X, layers=layers, device=device)
-    raw = torch.from_numpy(X).to(device)[None] if combos else None
-    for s in scopes:
-        y_s = torch.as_tensor(y[s.rows], dtype=dtype, device=device)
-        Zs = _scope_features(Z, s, dtype)
-        _record(out[s.name], None, y_s, s, [f"{i}|ridge" for i in ids], ids, "frozen", key, penalties, Z=Zs)
-        if combos:
-            Kc = _unit_trace(centred_gram(Zs)) + _unit_trace(_scope_tensors(raw, s, dtype))
-            _record(out[s.name], Kc, y_s, s, [f"{i}|ridge+raw" for i in ids], ids, "frozen+raw", key, penalties)
+def _folds(splits, n: int, device) -> list[_Fold]:
+    out, rep, seen = [], 0, np.zeros(n, dtype=bool)
+    for train, test in splits:
+        if seen[test].any():
+            rep, seen = rep + 1, np.zeros(n, dtype=bool)
+        seen[test] = True
+        out.append(_Fold(rep, torch.as_tensor(np.asarray(train), device=device),
+                         torch.as_tensor(np.asarray(test), device=device)))
     return out
 
 
-def score_chunk_remote(paths: dict[str, str], ids: list[str], key: str, X: np.ndarray, y: np.ndarray,
-                       scopes: list[Scope], options: dict) -> dict[str, ScopeScores]:
-    """:func:`score_chunk` on a worker: the nets are read from the libraries at ``paths``."""
+class _ScopeData:
+    """A scope's targets, folds and scaled raw descriptor, prepared once per descriptor."""
+
+    def __init__(self, scope: Scope, raw: torch.Tensor, y: np.ndarray, penalties, dtype):
+        device = raw.device
+        self.scope = scope
+        self.n = len(scope.rows)
+        self.y = torch.as_tensor(y[scope.rows], dtype=dtype, device=device)
+        self.rel = torch.as_tensor(penalties, dtype=dtype, device=device)
+        self.folds = _folds(scope.splits, self.n, device)
+        self.reps = len(repetitions(scope.splits, self.n))
+        raw_s = raw.index_select(1, torch.as_tensor(scope.rows, device=device))
+        for f in self.folds:
+            f.raw = scale_fold(raw_s, f.train, f.test)
+
+    def record(self, out: ScopeScores, kinds: list[tuple[list[Candidate], Callable]], Z: torch.Tensor | None) -> None:
+        """Score each kind of candidate: ``(candidates, blocks_of)`` where ``blocks_of(fold,
+        scaled_Z)`` gives the fold's feature blocks; ``Z`` (M, n, W) is scaled once per fold."""
+        L = len(self.rel)
+        oofs = [torch.full((len(c), L, self.reps, self.n), float("nan"), dtype=self.y.dtype, device=self.y.device)
+                for c, _ in kinds]
+        for f in self.folds:
+            scaled = scale_fold(Z, f.train, f.test) if Z is not None else None
+            for (candidates, blocks_of), oof in zip(kinds, oofs):
+                pred = fold_ridge(blocks_of(f, scaled), self.y[f.train], self.rel)
+                oof[:, :, f.rep, f.test] = pred.expand(len(candidates), -1, -1)
+        for (candidates, _), oof in zip(kinds, oofs):
+            errors = torch.stack([(oof[:, :, f.rep, f.test] - self.y[f.test]).abs().mean(dim=-1)
+                                  for f in self.folds], dim=-1)  # (M, L, F)
+            best = errors.mean(dim=2).argmin(dim=1)
+            idx = torch.arange(len(candidates), device=oof.device)
+            out.candidates.extend(candidates)
+            out.penalty.extend(float(self.rel[b]) for b in best.tolist())
+            out.fold_mae.extend(errors[idx, best].cpu().numpy())
+            out.oof.extend(oof[idx, best].cpu().numpy())
+
+
+def _batches(ids: list[str], nets: dict, n: int, layers: int) -> list[list[str]]:
+    """Split a stack into batches whose feature arrays fit :data:`BATCH_BYTES`."""
+    width = max(sum(w.shape[1] for w in nets[i].weights[-layers:]) for i in ids)
+    size = max(1, int(BATCH_BYTES // max(1, 8 * 4 * n * width)))
+    return [ids[lo : lo + size] for lo in range(0, len(ids), size)]
+
+
+def score_chunk(nets: dict, ids: list[str], key: str, label: str, X: np.ndarray, y: np.ndarray,
+                scopes: list[Scope], *, layers: int = 1, combos: bool = True, penalties=DEFAULT_PENALTIES,
+                device="cpu", dtype=torch.float64, family: Family = Family.TRANSFER) -> dict[str, ScopeScores]:
+    """Stage-1 scores of one stack of nets (one descriptor) in every scope (call it with
+    :func:`~core.compute.threads.one_torch_thread` for results that do not depend on where it runs)."""
+    out = {s.name: ScopeScores() for s in scopes}
+    raw = torch.from_numpy(np.asarray(X, dtype=np.float64)).to(device=device, dtype=dtype)[None]
+    data = [_ScopeData(s, raw, y, penalties, dtype) for s in scopes]
+    for batch in _batches(ids, nets, len(y), layers):
+        Z = frozen_features(nets, batch, X, layers=layers, device=device).to(dtype)
+        for d in data:
+            Zs = Z.index_select(1, torch.as_tensor(d.scope.rows, device=Z.device))
+            kinds = [([Candidate(family, "ridge", key, label, i) for i in batch], lambda f, z: [z])]
+            if combos:
+                kinds.append(([Candidate(family, "ridge+raw", key, label, i) for i in batch], lambda f, z: [z, f.raw]))
+            d.record(out[d.scope.name], kinds, Zs)
+    return out
+
+
+def score_raw(key: str, label: str, X: np.ndarray, y: np.ndarray, scopes: list[Scope], *,
+              penalties=DEFAULT_PENALTIES, device="cpu", dtype=torch.float64) -> dict[str, ScopeScores]:
+    """The closed-form scratch baseline (ridge on the raw descriptor) in every scope."""
+    out = {s.name: ScopeScores() for s in scopes}
+    raw = torch.from_numpy(np.asarray(X, dtype=np.float64)).to(device=device, dtype=dtype)[None]
+    for s in scopes:
+        _ScopeData(s, raw, y, penalties, dtype).record(
+            out[s.name], [([Candidate(Family.SCRATCH, "ridge", key, label)], lambda f, z: [f.raw])], None)
+    return out
+
+
+def score_chunk_remote(paths: dict[str, str], ids: list[str], key: str, label: str, X: np.ndarray, y: np.ndarray,
+                       scopes: list[Scope], options: dict, control_seed: int | None = None) -> dict[str, ScopeScores]:
+    """:func:`score_chunk` on a worker: the nets are read from the libraries at ``paths``
+    (and turned into their random twins when ``control_seed`` is given)."""
     from core.library import Library
+    from core.transfer.controls import random_twins
 
     nets = {}
     for path in sorted(set(paths.values())):
@@ -128,53 +175,80 @@ def score_chunk_remote(paths: dict[str, str], ids: list[str], key: str, X: np.nd
         if errors:
             raise RuntimeError("; ".join(errors.values()))
         nets.update(loaded)
+    family = Family.TRANSFER
+    if control_seed is not None:
+        nets, family = random_twins(nets, control_seed), Family.RANDOM
     with one_torch_thread():
-        return score_chunk(nets, ids, key, X, y, scopes, **options)
+        return score_chunk(nets, ids, key, label, X, y, scopes, family=family, **options)
+
+
+@dataclass
+class _Task:
+    key: str
+    ids: list[str]
+    family: Family
+    scopes: list[Scope]
 
 
 def run_stage1(pool: CandidatePool, descriptors: dict[str, np.ndarray], y: np.ndarray, scopes: list[Scope], *,
                layers: int = 1, combos: bool = True, penalties=DEFAULT_PENALTIES, device="cpu",
-               dtype=torch.float64, progress: Callable[[int, int], None] | None = None,
+               dtype=torch.float64, controls: dict[str, dict] | None = None, control_seed: int = 0,
+               control_scopes: tuple[str, ...] = ("full",), progress: Callable[[int, int], None] | None = None,
                cancel: Callable[[], bool] | None = None, executor=None) -> dict[str, ScopeScores]:
     """Score every model of the pool (and the raw-descriptor baselines) in every scope.
 
-    With an ``executor`` (e.g. a Dask cluster's), stacks are scored as parallel tasks that
-    read their nets from the libraries; results are merged in the same order, so the
-    numbers equal an in-process run.
+    Parameters
+    ----------
+    controls : dict, optional
+        Random twins of the pool's nets by descriptor (:func:`core.transfer.controls.random_twins`),
+        scored in the scopes named in ``control_scopes`` only.
+    executor : optional
+        E.g. a Dask cluster's: stacks are scored as parallel tasks that read their nets
+        from the libraries; results are merged in the same order, so the numbers equal an
+        in-process run.
     """
     out = {s.name: ScopeScores() for s in scopes}
-    for key in pool.nets:  # the closed-form scratch baselines, one per descriptor
-        raw = torch.from_numpy(descriptors[key]).to(device)[None]
-        for s in scopes:
-            y_s = torch.as_tensor(y[s.rows], dtype=dtype, device=device)
-            _record(out[s.name], _scope_tensors(raw, s, dtype), y_s, s, [f"scratch|ridge|{pool.label(key)}"],
-                    [None], "raw", key, penalties)
-    chunks = [(key, ids) for key, nets in pool.nets.items() for ids in stack_chunks(nets)]
     options = dict(layers=layers, combos=combos, penalties=penalties, device=str(device), dtype=dtype)
-    total, done = pool.n_models, 0
+    for key in pool.nets:  # the closed-form scratch baselines, one per descriptor
+        merged = score_raw(key, pool.label(key), descriptors[key], y, scopes, penalties=penalties, device=device,
+                           dtype=dtype)
+        for s in scopes:
+            out[s.name].extend(merged[s.name])
+    control_set = [s for s in scopes if s.name in control_scopes]
+    tasks = [_Task(key, ids, Family.TRANSFER, scopes) for key, nets in pool.nets.items() for ids in stack_chunks(nets)]
+    if controls:
+        tasks += [_Task(key, ids, Family.RANDOM, control_set) for key, nets in controls.items()
+                  for ids in stack_chunks(nets)]
+    total, done = sum(len(t.ids) * len(t.scopes) for t in tasks), 0
     with ExitStack() as stack:
         if executor is None:  # chunks side by side on the cores, one torch thread each
             stack.enter_context(one_torch_thread())
             threads = stack.enter_context(ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)))
-            results = threads.map(lambda c: score_chunk(pool.nets[c[0]], c[1], c[0], descriptors[c[0]], y, scopes,
-                                                        **options), chunks)
+
+            def run(t: _Task):
+                nets = (controls or {}).get(t.key) if t.family is Family.RANDOM else pool.nets[t.key]
+                return score_chunk(nets, t.ids, t.key, pool.label(t.key), descriptors[t.key], y, t.scopes,
+                                   family=t.family, **options)
+
+            results = threads.map(run, tasks)
         else:
-            results = _remote(executor, pool, chunks, descriptors, y, scopes, options, cancel)
-        for (key, ids), scores in zip(chunks, results):
+            results = _remote(executor, pool, tasks, descriptors, y, options, control_seed, cancel)
+        for task, scores in zip(tasks, results):
             if cancel is not None and cancel():
                 raise CancelledError("screen cancelled")
-            for s in scopes:
+            for s in task.scopes:
                 out[s.name].extend(scores[s.name])
-            done += len(ids)
+            done += len(task.ids) * len(task.scopes)
             if progress:
                 progress(done, total)
     return out
 
 
-def _remote(executor, pool, chunks, descriptors, y, scopes, options, cancel):
+def _remote(executor, pool, tasks, descriptors, y, options, control_seed, cancel):
     library = dict(zip(pool.catalog["id"], pool.catalog["library"]))
-    futures = [executor.submit(score_chunk_remote, {i: library[i] for i in ids}, ids, key, descriptors[key], y,
-                               scopes, options) for key, ids in chunks]
+    futures = [executor.submit(score_chunk_remote, {i: library[i] for i in t.ids}, t.ids, t.key, pool.label(t.key),
+                               descriptors[t.key], y, t.scopes, options,
+                               control_seed if t.family is Family.RANDOM else None) for t in tasks]
     try:
         for fut in futures:
             yield fut.result()

@@ -1,13 +1,13 @@
 """Transfer strategies and scratch baselines as scikit-learn estimators.
 
-Every candidate of a screen is an estimator over the descriptor matrix of its model's
+Ridge on frozen features is scored for every model in stage 1 (:mod:`core.transfer.stage1`),
+so it is not a stage-2 strategy.  Every candidate of a screen is an estimator over the descriptor matrix of its model's
 featurizer, so one cross-validation loop (:func:`cv_predict`) scores them all on the
 same folds.
 
 ==================  ==========================================================
 strategy            estimator
 ==================  ==========================================================
-ridge               frozen features -> scale -> RidgeCV (penalty by inner GCV)
 bayes_ridge         frozen features -> scale -> BayesianRidge
 rf                  frozen features -> random forest (XenonPy's choice)
 gp                  frozen features -> scale -> Gaussian process (RBF + noise)
@@ -49,7 +49,6 @@ class Strategy:
     label: str
     kind: str  # "frozen", "finetune" or "scratch"
     make: Callable[..., object]
-    slow: bool = False
 
 
 STRATEGIES: Registry[Strategy] = Registry("strategy")
@@ -75,17 +74,16 @@ def _frozen(regressor_factory, scale=True):
 
 
 for _s in (
-    Strategy("ridge", "frozen features + ridge", "frozen", _frozen(lambda seed, trees: RidgeCV(alphas=ALPHAS))),
     Strategy("bayes_ridge", "frozen features + Bayesian ridge", "frozen",
              _frozen(lambda seed, trees: BayesianRidge())),
     Strategy("rf", "frozen features + random forest", "frozen", _frozen(lambda seed, trees: _rf(trees, seed), False)),
     Strategy("gp", "frozen features + Gaussian process", "frozen", _frozen(lambda seed, trees: _gp(seed))),
     Strategy("finetune_last", "fine-tune last layer", "finetune",
              lambda net, layers=1, seed=0, trees=100, device="auto": FineTunedNet(net, "last", seed=seed,
-                                                                                  device=device), slow=True),
+                                                                                  device=device)),
     Strategy("finetune_all", "fine-tune whole net", "finetune",
              lambda net, layers=1, seed=0, trees=100, device="auto": FineTunedNet(net, "all", seed=seed,
-                                                                                  device=device), slow=True),
+                                                                                  device=device)),
 ):
     STRATEGIES.add(_s.name, _s)
 
@@ -97,7 +95,7 @@ for _s in (
     Strategy("scratch_rf", "random forest on raw descriptors", "scratch",
              lambda net=None, seed=0, trees=100, device="auto": _rf(trees, seed)),
     Strategy("scratch_net", "same-shape net from scratch", "scratch",
-             lambda net=None, seed=0, trees=100, device="auto": ScratchNet(net, seed=seed, device=device), slow=True),
+             lambda net=None, seed=0, trees=100, device="auto": ScratchNet(net, seed=seed, device=device)),
 ):
     BASELINES.add(_s.name, _s)
 

@@ -17,7 +17,7 @@ from typing import Callable
 import pandas as pd
 
 from core.library import Library
-from core.transfer.screen import TRANSFER_KINDS, ScreenConfig, Target, screen
+from core.transfer.screen import ScreenConfig, Target, screen
 
 
 @dataclass
@@ -43,16 +43,16 @@ def transferability(targets: list[Target], libraries: list[Library], config: Scr
                     cancel: Callable[[], bool] | None = None) -> TransferabilityMap:
     """Improvement over scratch of each source property on each target."""
     base = config or ScreenConfig()
-    quick = replace(base, strategies=(), baselines=("scratch_rf",), nested=False, ensemble=0, top=1)
+    quick = replace(base, strategies=(), baselines=("scratch_rf",), nested=False, top=1, controls=False)
     columns, best, scratch, details = {}, {}, {}, {}
     for i, target in enumerate(targets):
         if progress:
             progress(f"target {target.name}", i, len(targets))
         result = screen(target, libraries, quick, cancel=cancel)
         ranking = result.ranking
-        transfer = ranking[ranking["kind"].isin(TRANSFER_KINDS)]
+        transfer = ranking[ranking["family"] == "transfer"]
         per_source = transfer.groupby("property")["cv_mae"].min()
-        scratch[target.name] = float(ranking[ranking["kind"] == "raw"]["cv_mae"].min())
+        scratch[target.name] = float(ranking[ranking["family"] == "scratch"]["cv_mae"].min())
         best[target.name] = per_source
         columns[target.name] = 100.0 * (scratch[target.name] - per_source) / scratch[target.name]
         details[target.name] = {"n": int(len(target.y)), "domain": target.domain.value, "unit": target.unit,

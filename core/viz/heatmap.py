@@ -8,9 +8,6 @@ import plotly.graph_objects as go
 
 from core.viz.theme import DIVERGING, style
 
-TRANSFER_KINDS = ("frozen", "frozen+raw", "strategy", "finetune")
-
-
 def improvement_by_strategy(ranking: pd.DataFrame) -> pd.DataFrame:
     """Best improvement over scratch (%) of each source property under each strategy.
 
@@ -18,7 +15,7 @@ def improvement_by_strategy(ranking: pd.DataFrame) -> pd.DataFrame:
     (``ridge``, ``ridge+raw``, ``rf``, ...); a cell is the improvement of that
     property's best model with that strategy.  Empty when the run has no transfer rows.
     """
-    rows = ranking[ranking["kind"].isin(TRANSFER_KINDS) & ranking["property"].fillna("").astype(bool)]
+    rows = ranking[(ranking["family"] == "transfer") & ranking["property"].fillna("").astype(bool)]
     if rows.empty:
         return pd.DataFrame()
     table = rows.pivot_table(index="property", columns="strategy", values="improvement_pct", aggfunc="max")

@@ -7,40 +7,38 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from core.viz.theme import COLORS, KIND_FAMILY, KIND_LABELS, axis_label, style
+from core.labels import candidate_label
+from core.viz.theme import COLORS, KIND_FAMILY, axis_label, style
 
-TRANSFER_KINDS = ("frozen", "frozen+raw", "strategy", "finetune")
 
 
 def family(kind: str) -> str:
-    """``transfer``, ``scratch`` or ``ensemble`` for a ranking ``kind``."""
+    """``transfer`` or ``scratch`` for a ranking ``kind`` (rows carry their ``family`` too)."""
     return KIND_FAMILY.get(str(kind), "transfer")
 
 
 def short_name(row: pd.Series | dict, width: int = 48) -> str:
-    """Readable label of a ranking row: property and strategy, else the candidate id."""
-    prop = row.get("property") if hasattr(row, "get") else None
-    name = f"{prop} [{row['strategy']}]" if isinstance(prop, str) and prop else str(row["candidate"])
-    return name if len(name) <= width else name[: width - 1] + "\u2026"
+    """Readable label of a ranking row (:func:`core.labels.candidate_label`)."""
+    return candidate_label(row, width)
 
 
 def ranking_figure(ranking: pd.DataFrame, top: int = 20, unit: str = "") -> go.Figure:
     """Horizontal bars of the ``top`` candidates' CV MAE with their spread over folds.
 
     The best scratch baseline is always included (and drawn as a dashed line), so the
-    reader sees at once whether anything beat it.
+    reader sees at once whether anything beat it; random-weight controls are grey.
     """
     head = ranking.head(top)
-    scratch = ranking[ranking["kind"] == "raw"]
+    scratch = ranking[ranking["family"] == "scratch"]
     if len(scratch) and scratch.index[0] not in head.index:
         head = pd.concat([head, scratch.head(1)])
     head = head.iloc[::-1]
-    colors = [COLORS[family(k)] for k in head["kind"]]
+    colors = [COLORS[f] for f in head["family"]]
     labels = [f"#{int(r['rank'])} {short_name(r)}" for _, r in head.iterrows()]
     fig = go.Figure(go.Bar(
         x=head["cv_mae"], y=labels, orientation="h", marker_color=colors,
         error_x=dict(type="data", array=head["cv_mae_std"].fillna(0).to_numpy(), thickness=1),
-        customdata=np.stack([head["candidate"], [KIND_LABELS.get(k, k) for k in head["kind"]]], axis=1),
+        customdata=np.stack([head["label"], head["family"]], axis=1),
         hovertemplate="%{customdata[0]}<br>%{customdata[1]}<br>CV MAE %{x:.4g}<extra></extra>"))
     if len(scratch):
         fig.add_vline(x=float(scratch["cv_mae"].iloc[0]), line_dash="dash", line_color=COLORS["scratch"],
@@ -51,37 +49,39 @@ def ranking_figure(ranking: pd.DataFrame, top: int = 20, unit: str = "") -> go.F
 
 
 def error_distribution(ranking: pd.DataFrame, unit: str = "", bins: int = 40) -> go.Figure:
-    """Histogram of the CV MAE of every screened transfer candidate, scratch baselines as lines.
+    """Histograms of the CV MAE of every pretrained candidate and of its random-weight
+    twin, with the scratch baselines as lines.
 
     Everything left of the solid red line beat the best scratch model under the same
-    folds; each baseline (and the ensemble) is a named line in the legend.
+    folds; if the grey (random) histogram sits where the blue one does, pretraining did
+    not matter.
     """
-    transfer = ranking[ranking["kind"].isin(TRANSFER_KINDS)]["cv_mae"].to_numpy(dtype=float)
-    scratch = ranking[ranking["kind"] == "raw"].drop_duplicates("candidate")
-    ensemble = ranking[ranking["kind"] == "ensemble"]
-    marks = list(scratch["cv_mae"]) + list(ensemble["cv_mae"])
-    values = np.concatenate([transfer, np.asarray(marks, dtype=float)])
-    edges = np.histogram_bin_edges(values[np.isfinite(values)], bins=bins) if values.size else np.array([0.0, 1.0])
-    counts, _ = np.histogram(transfer, bins=edges)
-    top = max(1.0, float(counts.max()) * 1.08) if counts.size else 1.0
-    fig = go.Figure(go.Histogram(x=transfer, xbins=dict(start=float(edges[0]), end=float(edges[-1]),
-                                                         size=float(edges[1] - edges[0])),
-                                 marker_color=COLORS["transfer"], opacity=0.8,
-                                 name=f"{len(transfer)} transfer candidates",
-                                 hovertemplate="CV MAE %{x}<br>%{y} candidates<extra></extra>"))
+    transfer = ranking[ranking["family"] == "transfer"]["cv_mae"].to_numpy(dtype=float)
+    random = ranking[ranking["family"] == "random"]["cv_mae"].to_numpy(dtype=float)
+    scratch = ranking[ranking["family"] == "scratch"].drop_duplicates("candidate")
+    values = np.concatenate([transfer, random, scratch["cv_mae"].to_numpy(dtype=float)])
+    values = values[np.isfinite(values)]
+    edges = np.histogram_bin_edges(values, bins=bins) if values.size else np.array([0.0, 1.0])
+    counts = [np.histogram(v, bins=edges)[0].max(initial=0) for v in (transfer, random)]
+    top = max(1.0, float(max(counts)) * 1.08)
+    fig = go.Figure()
+    for values_, name, color in ((transfer, f"{len(transfer)} pretrained candidates", COLORS["transfer"]),
+                                 (random, f"{len(random)} random-weight controls", COLORS["random"])):
+        if len(values_):
+            fig.add_trace(go.Histogram(x=values_, xbins=dict(start=float(edges[0]), end=float(edges[-1]),
+                                                             size=float(edges[1] - edges[0])),
+                                       marker_color=color, opacity=0.6, name=name,
+                                       hovertemplate="CV MAE %{x}<br>%{y} candidates<extra></extra>"))
     for i, (_, row) in enumerate(scratch.iterrows()):
-        name = str(row["candidate"]).replace("scratch|", "scratch ").replace("|", " on ")
+        name = short_name(row, 60)
         fig.add_trace(go.Scatter(x=[row["cv_mae"]] * 2, y=[0, top], mode="lines", name=name,
                                  line=dict(color=COLORS["scratch"], width=2.5 if i == 0 else 1.5,
                                            dash="solid" if i == 0 else "dot"),
                                  hovertemplate=f"{name}<br>CV MAE %{{x:.4g}}<extra></extra>"))
-    for _, row in ensemble.iterrows():
-        fig.add_trace(go.Scatter(x=[row["cv_mae"]] * 2, y=[0, top], mode="lines", name=str(row["candidate"]),
-                                 line=dict(color=COLORS["ensemble"], width=2, dash="dash"),
-                                 hovertemplate="ensemble<br>CV MAE %{x:.4g}<extra></extra>"))
     fig.update_xaxes(title=axis_label("CV MAE", unit))
     fig.update_yaxes(title="candidates", range=[0, top])
-    fig.update_layout(bargap=0.05, legend=dict(orientation="v", yanchor="top", y=1.0, xanchor="right", x=1.0))
+    fig.update_layout(barmode="overlay", bargap=0.05,
+                      legend=dict(orientation="v", yanchor="top", y=1.0, xanchor="right", x=1.0))
     return style(fig, "Cross-validated error of every screened model, with the scratch baselines")
 
 
@@ -118,7 +118,7 @@ def parity_figure(y: np.ndarray, predictions: dict[str, np.ndarray], *, target: 
     structures : list of str, optional
         Shown on hover.
     families : dict, optional
-        Panel title -> ``transfer``/``scratch``/``ensemble`` for the marker colour.
+        Panel title -> ``transfer``/``scratch``/``random``/``recommended`` for the marker colour.
     """
     y = np.asarray(y, dtype=float)
     names = list(predictions)

@@ -8,7 +8,8 @@ import plotly.graph_objects as go
 COLORS = {
     "transfer": "#2563eb",  # blue: pretrained models
     "scratch": "#dc2626",  # red: scratch baselines
-    "ensemble": "#7c3aed",  # violet: ensemble of the best
+    "random": "#9ca3af",  # grey: random-weight controls
+    "recommended": "#7c3aed",  # violet: the recommended model (honest, nested predictions)
     "neutral": "#6b7280",
     "highlight": "#f59e0b",
 }
@@ -19,10 +20,7 @@ DIVERGING = [[0.0, "#b2182b"], [0.25, "#ef8a62"], [0.5, "#f7f7f7"], [0.75, "#67a
 
 #: Ranking ``kind`` values grouped into the three families above.
 KIND_FAMILY = {"frozen": "transfer", "frozen+raw": "transfer", "strategy": "transfer", "finetune": "transfer",
-               "raw": "scratch", "ensemble": "ensemble"}
-KIND_LABELS = {"frozen": "frozen features + ridge", "frozen+raw": "frozen features + raw descriptors",
-               "strategy": "frozen features + stage-2 regressor", "finetune": "fine-tuned net",
-               "raw": "scratch baseline", "ensemble": "ensemble of the best"}
+               "raw": "scratch"}
 
 
 def style(fig: go.Figure, title: str | None = None, height: int = 420) -> go.Figure:

@@ -10,13 +10,16 @@ TOP = 10
 
 
 def golden_numbers(libraries) -> dict:
-    """Top of the ranking and the summary numbers of the golden case."""
+    """Top of the ranking, the two procedures and the decision of the golden case."""
     result = screen(example_target(*GOLDEN_TARGET), libraries, fast_config())
     top = result.ranking.head(TOP)
+    s = result.summary
     return {
         "target": list(GOLDEN_TARGET),
         "top": [{"candidate": c, "cv_mae": float(m)} for c, m in zip(top["candidate"], top["cv_mae"])],
-        "best_scratch_cv_mae": result.summary["best_scratch"]["cv_mae"],
-        "nested_mae": result.summary["nested_mae"],
-        "transfer_helps": result.summary["transfer_helps"],
+        "best_scratch_cv_mae": s["best_scratch"]["cv_mae"],
+        "procedures": {name: {"members": p.members, "nested_mae": p.nested.mae}
+                       for name, p in result.procedures.items()},
+        "transfer_helps": s["transfer_helps"],
+        "interval_halfwidth": s["interval"]["halfwidth"],
     }

@@ -29,3 +29,31 @@ def test_too_few_rows_is_a_clear_error():
         CVScheme("loo").splits(np.arange(2.0))
     with pytest.raises(InputError, match="unknown CV scheme"):
         CVScheme("bootstrap").splits(np.arange(20.0))
+
+
+@pytest.mark.parametrize("scheme", [CVScheme("kfold", k=5, seed=1), CVScheme("repeated", k=4, repeats=3, seed=2),
+                                    CVScheme("loo"), CVScheme("extrapolation")])
+def test_rows_of_one_structure_share_a_fold(scheme):
+    rng = np.random.default_rng(0)
+    groups = [f"s{i}" for i in range(25)] + [f"s{i}" for i in range(10)]  # ten structures twice
+    y = rng.normal(size=len(groups))
+    splits = scheme.splits(y, groups)
+    g = np.asarray(groups)
+    for train, test in splits:
+        assert not set(g[train]) & set(g[test])
+        assert len(set(train) | set(test)) == len(y) or scheme.kind == "extrapolation"
+
+
+def test_too_few_distinct_structures_is_said():
+    groups = ["a", "b", "c", "d"] * 3
+    with pytest.raises(InputError, match="distinct structures"):
+        CVScheme("kfold", k=5).splits(np.arange(12.0), groups)
+
+
+def test_one_polymer_written_from_two_frames_is_one_key_and_stereo_is_ignored():
+    from core.domains import structure_key
+
+    assert structure_key("*OCCCCCC(*)=O", "polymer") == structure_key("*CCCCCC(=O)O*", "polymer")
+    assert structure_key("*CC(*)c1ccccc1", "polymer") != structure_key("*CC(*)C", "polymer")
+    assert structure_key("C[C@H](N)C(=O)O", "molecule") == structure_key("C[C@@H](N)C(=O)O", "molecule")
+    assert structure_key("Fe2O3", "inorganic") == structure_key("Fe4O6", "inorganic")

@@ -1,93 +1,91 @@
+"""The batched fold-by-fold ridge against scikit-learn fits of the same scaled features."""
+
 import numpy as np
 import pytest
 import torch
 from sklearn.linear_model import Ridge
 
 from core.transfer.cv import CVScheme
-from core.transfer.ridge import centred_gram, cv_ridge, standardise
+from core.transfer.ridge import DEFAULT_PENALTIES, cv_ridge, fold_errors
+from core.transfer.scaling import BoundedScaler
 
 
-@pytest.mark.parametrize("scheme", [CVScheme("kfold", k=5, seed=1), CVScheme("repeated", k=4, repeats=3, seed=2),
-                                    CVScheme("loo"), CVScheme("extrapolation")])
-def test_closed_form_equals_sklearn_refits(scheme):
-    rng = np.random.default_rng(0)
-    n, d, M = 40, 25, 3
-    Z = standardise(torch.from_numpy(rng.normal(size=(M, n, d))))
-    y = Z[0, :, 0].numpy() * 2 + rng.normal(size=n)
-    splits = scheme.splits(y)
-    result = cv_ridge(centred_gram(Z), torch.from_numpy(y), splits)
-    worst = 0.0
+def _reference(blocks, y, splits, relative):
+    """Per model, fold and penalty: BoundedScaler per block, unit-trace weights, sklearn Ridge."""
+    M = max(b.shape[0] for b in blocks)
+    n = len(y)
+    out = np.full((M, len(relative), len(splits), n), np.nan)
     for m in range(M):
-        for l in range(result.penalties.shape[1]):
-            alpha = float(result.penalties[m, l])
-            reps = []
-            for train, test in splits:
-                if not reps or not np.isnan(reps[-1][test]).all():
-                    reps.append(np.full(n, np.nan))
-                reps[-1][test] = Ridge(alpha=alpha).fit(Z[m][train].numpy(), y[train]).predict(Z[m][test].numpy())
-            expected = np.array(reps)
-            got = result.oof[m, l].numpy()
-            covered = ~np.isnan(expected)
-            worst = max(worst, float(np.abs(got[covered] - expected[covered]).max()))
-    assert worst < 1e-6
+        for f, (train, test) in enumerate(splits):
+            scaled_tr, scaled_te = [], []
+            for b in blocks:
+                X = b[min(m, b.shape[0] - 1)]
+                scaler = BoundedScaler().fit(X[train])
+                scaled_tr.append(scaler.transform(X[train]))
+                scaled_te.append(scaler.transform(X[test]))
+            weights = [1.0] * len(blocks)
+            if len(blocks) > 1:
+                weights = [1 / np.sqrt((z**2).sum()) if (z**2).sum() > 0 else 0.0 for z in scaled_tr]
+            Ztr = np.hstack([z * w for z, w in zip(scaled_tr, weights)])
+            Zte = np.hstack([z * w for z, w in zip(scaled_te, weights)])
+            scale = float(((Ztr - Ztr.mean(axis=0)) ** 2).sum()) / len(train) or 1.0
+            for l, rel in enumerate(relative):
+                out[m, l, f, test] = Ridge(alpha=rel * scale).fit(Ztr, y[train]).predict(Zte)
+    return out
 
 
-def test_penalties_are_relative_to_each_models_scale():
-    rng = np.random.default_rng(1)
-    Z = torch.from_numpy(rng.normal(size=(1, 30, 10)))
-    y = torch.from_numpy(rng.normal(size=30))
-    splits = CVScheme(k=3).splits(y.numpy())
-    a = cv_ridge(centred_gram(Z), y, splits)
-    b = cv_ridge(centred_gram(Z * 10), y, splits)
-    assert torch.allclose(a.oof, b.oof, atol=1e-8)  # rescaling features changes nothing
-    assert torch.allclose(b.penalties, a.penalties * 100)
+def _collapse(ref, splits, n):
+    """(M, L, folds, n) -> (M, L, repetitions, n) as cv_ridge lays it out."""
+    reps, current, seen = [], None, np.zeros(n, dtype=bool)
+    for f, (_, test) in enumerate(splits):
+        if current is None or seen[test].any():
+            current = np.full(ref.shape[:2] + (n,), np.nan)
+            reps.append(current)
+            seen[:] = False
+        current[..., test] = ref[:, :, f, test]
+        seen[test] = True
+    return np.stack(reps, axis=2)
 
 
-def test_feature_path_equals_gram_path_when_features_are_fewer_than_rows():
-    rng = np.random.default_rng(2)
-    Z = standardise(torch.from_numpy(rng.normal(size=(4, 50, 12))))
-    Z[1, :, 5:] = 0.0  # padded (all-zero) columns, as in stacked nets of different widths
-    y = torch.from_numpy(rng.normal(size=50))
-    splits = CVScheme("repeated", k=5, repeats=2, seed=0).splits(y.numpy())
-    by_gram = cv_ridge(centred_gram(Z), y, splits)
-    by_features = cv_ridge(None, y, splits, Z=Z)
-    assert torch.allclose(by_gram.penalties, by_features.penalties)
-    assert torch.allclose(by_gram.oof, by_features.oof, atol=1e-8)
+def _data(seed, M, n, widths):
+    rng = np.random.default_rng(seed)
+    blocks = [rng.normal(size=(m, n, w)) * rng.uniform(0.1, 10, size=w) for m, w in zip(M, widths)]
+    blocks[0][:, :, 0] = 3.0  # a constant column
+    if blocks[0].shape[2] > 2:
+        blocks[0][:, :, 1] = 1.0 + 1e-9 * rng.normal(size=(blocks[0].shape[0], n))  # float noise: constant
+    y = blocks[0][0, :, -1] * 2 + rng.normal(size=n)
+    return blocks, y
 
 
-def test_feature_path_drops_zero_columns_and_keeps_each_models_place():
-    """Models of different widths, zero columns in the middle (two layers concatenated),
-    chunks of one model: each row of the result is that model alone, unpadded."""
+@pytest.mark.parametrize("widths,n", [((6,), 40), ((60,), 40), ((5, 9), 40), ((30, 50), 40), ((3, 4), 12)],
+                         ids=["feature-form", "kernel-form", "two-blocks-feature", "two-blocks-kernel", "tiny"])
+@pytest.mark.parametrize("scheme", [CVScheme("kfold", k=5, seed=1), CVScheme("repeated", k=4, repeats=2, seed=2),
+                                    CVScheme("loo"), CVScheme("extrapolation")])
+def test_equals_sklearn_on_both_sides_of_the_form_switch(widths, n, scheme):
+    blocks, y = _data(0, [3] + [1] * (len(widths) - 1), n, widths)  # later blocks shared, as the raw one
+    splits = scheme.splits(y)
+    got = cv_ridge([torch.from_numpy(b) for b in blocks], torch.from_numpy(y), splits).numpy()
+    expected = _collapse(_reference(blocks, y, splits, DEFAULT_PENALTIES), splits, n)
+    covered = ~np.isnan(expected)
+    assert np.array_equal(covered, ~np.isnan(got))
+    assert np.abs(got[covered] - expected[covered]).max() < 1e-6
+
+
+def test_new_rows_far_outside_are_clipped_not_extrapolated():
     rng = np.random.default_rng(3)
-    n, W = 30, 9
-    y = torch.from_numpy(rng.normal(size=n))
-    splits = CVScheme(k=5, seed=0).splits(y.numpy())
-    active = [[0, 1, 2, 3, 4, 5, 6, 7, 8], [0, 4], [1, 2, 6, 7], [3], [0, 1, 2, 5, 8]]
-    Z = torch.zeros((len(active), n, W), dtype=torch.float64)
-    for m, cols in enumerate(active):
-        Z[m][:, cols] = standardise(torch.from_numpy(rng.normal(size=(1, n, len(cols)))))[0]
-    together = cv_ridge(None, y, splits, Z=Z, chunk_bytes=1)
-    for m, cols in enumerate(active):
-        alone = cv_ridge(None, y, splits, Z=Z[m : m + 1][:, :, cols])
-        assert torch.allclose(together.oof[m], alone.oof[0], atol=1e-10)
-        assert torch.allclose(together.penalties[m], alone.penalties[0])
+    X = rng.normal(size=(1, 30, 4))
+    y = X[0, :, 0] + 0.1 * rng.normal(size=30)
+    X[0, 29, 0] = 1e6  # one test row far away along the informative column
+    splits = [(np.arange(29), np.array([29]))]
+    pred = cv_ridge([torch.from_numpy(X)], torch.from_numpy(y), splits).numpy()[0, :, 0, 29]
+    span = np.ptp(y[:29])
+    assert np.all(np.abs(pred) < 3 * span + np.abs(y).max())
 
 
-@pytest.mark.parametrize("use_features", [False, True])
-def test_rows_no_fold_covers_are_nan(use_features):
-    """Extrapolation mode tests only the top of the range: the other rows have no
-    out-of-fold prediction and must not carry leftover memory into metrics and plots."""
-    rng = np.random.default_rng(4)
-    y = rng.normal(size=40)
-    Z = standardise(torch.from_numpy(rng.normal(size=(3, 40, 8))))
-    splits = CVScheme("extrapolation").splits(y)
-    tested = np.zeros(40, dtype=bool)
-    for _, test in splits:
-        tested[test] = True
-    assert 0 < tested.sum() < 40
-    for _ in range(5):  # fresh allocations each time: leftovers would show in some of them
-        result = cv_ridge(None, torch.from_numpy(y), splits, Z=Z) if use_features else \
-            cv_ridge(centred_gram(Z), torch.from_numpy(y), splits)
-        oof = result.oof.numpy()
-        assert np.isnan(oof[..., ~tested]).all()
-        assert np.isfinite(oof[..., tested]).all()
+def test_fold_errors_are_the_mean_absolute_error_of_each_fold():
+    blocks, y = _data(1, [2], 30, [5])
+    splits = CVScheme(k=3, seed=0).splits(y)
+    oof = cv_ridge([torch.from_numpy(blocks[0])], torch.from_numpy(y), splits)
+    errors = fold_errors(oof, torch.from_numpy(y), splits).numpy()
+    for f, (_, test) in enumerate(splits):
+        assert errors[1, 2, f] == pytest.approx(np.abs(oof[1, 2, 0, test].numpy() - y[test]).mean())

@@ -1,0 +1,214 @@
+"""Procedures, their honest (nested) estimates, and the decision they support.
+
+A *procedure* turns the scored candidates of a scope into one delivered model.  The
+screen compares two under the same outer folds:
+
+``transfer``  select among every candidate (pretrained and scratch)
+``scratch``   the same selection among the scratch candidates only
+
+The selection rule is the same for both: the best candidates by CV MAE whose score is
+within one standard error of the best one's (at most ``ensemble`` of them, one per model
+or descriptor), averaged.  Averaging near-ties is less exposed to the luck of the folds
+than the single best of hundreds of scores.
+
+The *nested estimate* of a procedure runs it inside each outer fold (stage 1, stage 2,
+selection on the outer training part only) and scores its pick on the outer test rows,
+which no step saw.  :func:`decide` then asks whether the transfer procedure beats the
+scratch one by more than fold-to-fold noise explains: a one-sided paired t-test over the
+rows of the per-row absolute errors (averaged over outer repeats), and a majority of outer
+folds won.  Only then is transfer recommended.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import Enum
+from typing import Callable
+
+import numpy as np
+from scipy import stats
+
+from core.transfer.candidate import Family
+from core.transfer.stage1 import Scope
+from core.transfer.stage2 import ScreenContext, Scored, fit_predict, stage2
+
+#: Significance level of the decision.
+ALPHA = 0.05
+
+
+class ProcedureName(str, Enum):
+    TRANSFER = "transfer"
+    SCRATCH = "scratch"
+
+
+ELIGIBLE: dict[ProcedureName, Callable[[Scored], bool]] = {
+    ProcedureName.TRANSFER: lambda s: s.candidate.family in (Family.TRANSFER, Family.SCRATCH),
+    ProcedureName.SCRATCH: lambda s: s.candidate.family is Family.SCRATCH,
+}
+
+
+def select(scored: list[Scored], procedure: ProcedureName, size: int) -> list[Scored]:
+    """The members a procedure picks from ``scored``: see the module docstring."""
+    ranked = sorted((s for s in scored if ELIGIBLE[procedure](s)), key=lambda s: (s.cv_mae, s.candidate.id))
+    if not ranked:
+        return []
+    limit = ranked[0].cv_mae + ranked[0].cv_se
+    members, sources = [], set()
+    for s in ranked:
+        if len(members) == size or s.cv_mae > limit:
+            break
+        if s.candidate.source not in sources:
+            members.append(s)
+            sources.add(s.candidate.source)
+    return members
+
+
+def predict_members(ctx: ScreenContext, members: list[Scored], train: np.ndarray, test: np.ndarray,
+                    cache: dict | None = None) -> np.ndarray:
+    """Mean prediction of ``members`` fitted on ``train`` for the rows ``test``."""
+    preds = []
+    for m in members:
+        key = m.candidate.id
+        if cache is None or key not in cache:
+            value = fit_predict(ctx, m, train, test)
+            if cache is None:
+                preds.append(value)
+                continue
+            cache[key] = value
+        preds.append(cache[key])
+    return np.mean(preds, axis=0)
+
+
+@dataclass
+class NestedEstimate:
+    """The honest estimate of one procedure.
+
+    Attributes
+    ----------
+    procedure : str
+    mae, mae_std, rmse, r2 : float
+        Over every outer test row (``mae_std``: spread of the outer folds' MAE).
+    predictions : ndarray (repeats, n)
+        Each row's prediction by the procedure run without it (NaN where no outer test
+        fold covers it).
+    folds : list of dict
+        Per outer fold: its members, their inner CV MAE, the outer MAE, sizes.
+    """
+
+    procedure: str
+    mae: float
+    mae_std: float
+    rmse: float
+    r2: float
+    predictions: np.ndarray
+    folds: list[dict] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["predictions"] = np.where(np.isnan(self.predictions), None, self.predictions).tolist()
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "NestedEstimate":
+        values = dict(data)
+        values["predictions"] = np.array([[np.nan if v is None else v for v in rep] for rep in data["predictions"]],
+                                         dtype=float)
+        return cls(**values)
+
+    def residuals(self, y: np.ndarray) -> np.ndarray:
+        """Absolute errors of every covered (repeat, row)."""
+        err = np.abs(self.predictions - y[None, :])
+        return err[np.isfinite(err)]
+
+
+def _estimate(name: str, y: np.ndarray, pred: np.ndarray, folds: list[dict]) -> NestedEstimate:
+    covered = np.isfinite(pred)
+    err = (pred - y[None, :])[covered]
+    yy = np.broadcast_to(y[None, :], pred.shape)[covered]
+    fold_mae = np.array([f["outer_mae"] for f in folds])
+    denom = float(((yy - yy.mean()) ** 2).sum()) or 1.0
+    return NestedEstimate(name, float(np.abs(err).mean()), float(fold_mae.std(ddof=1)) if len(fold_mae) > 1 else 0.0,
+                          float(np.sqrt((err**2).mean())), float(1 - (err**2).sum() / denom), pred, folds)
+
+
+def _repetition_of(outer) -> list[int]:
+    reps, rep, seen = [], 0, set()
+    for _, test in outer:
+        if seen & set(test.tolist()):
+            rep, seen = rep + 1, set()
+        seen |= set(test.tolist())
+        reps.append(rep)
+    return reps
+
+
+def nested_estimates(ctx: ScreenContext, inner: dict[str, list[Scored]], scopes: list[Scope], outer,
+                     progress: Callable[[int, int], None] | None = None) -> dict[ProcedureName, NestedEstimate]:
+    """Run every procedure inside each outer fold; ``inner[scope.name]`` holds the stage-1
+    scores of the outer training part ``scope`` (same order as ``outer``)."""
+    y, config = ctx.y, ctx.config
+    reps = _repetition_of(outer)
+    n_reps = max(reps) + 1 if reps else 0
+    pred = {p: np.full((n_reps, len(y)), np.nan) for p in ProcedureName}
+    folds: dict[ProcedureName, list[dict]] = {p: [] for p in ProcedureName}
+    for o, ((train, test), scope, rep) in enumerate(zip(outer, scopes, reps)):
+        ctx.check_cancel()
+        scored = inner[scope.name] + stage2(ctx, scope, inner[scope.name], config.nested_top)
+        cache: dict = {}
+        for p in ProcedureName:
+            members = select(scored, p, config.ensemble)
+            pred[p][rep, test] = predict_members(ctx, members, train, test, cache)
+            folds[p].append({"fold": o, "repeat": rep, "members": [m.candidate.id for m in members],
+                             "inner_cv_mae": float(np.mean([m.cv_mae for m in members])),
+                             "outer_mae": float(np.abs(pred[p][rep, test] - y[test]).mean()),
+                             "candidates": int(sum(ELIGIBLE[p](s) for s in scored)),
+                             "n_train": int(len(train)), "n_test": int(len(test))})
+        if progress:
+            progress(o + 1, len(outer))
+    return {p: _estimate(p.value, y, pred[p], folds[p]) for p in ProcedureName}
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Whether transfer helps, on the nested estimates of the two procedures.
+
+    Attributes
+    ----------
+    transfer_helps : bool
+    decided : bool
+        False when there was no nested estimate to decide on.
+    gain : float
+        1 - nested MAE of transfer / nested MAE of scratch (positive: transfer better).
+    p_value : float
+        One-sided paired t-test over rows of |error| (scratch minus transfer).
+    folds_won, n_folds : int
+        Outer folds in which the transfer procedure had the lower MAE.
+    """
+
+    transfer_helps: bool
+    decided: bool
+    gain: float = 0.0
+    p_value: float = 1.0
+    folds_won: int = 0
+    n_folds: int = 0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def decide(y: np.ndarray, estimates: dict[ProcedureName, NestedEstimate] | None) -> Decision:
+    """Transfer helps when its nested errors are lower than scratch's by more than noise."""
+    if not estimates:
+        return Decision(False, False)
+    t, s = estimates[ProcedureName.TRANSFER], estimates[ProcedureName.SCRATCH]
+    ok = np.isfinite(t.predictions).any(axis=0) & np.isfinite(s.predictions).any(axis=0)
+    err_t = np.nanmean(np.abs(t.predictions[:, ok] - y[None, ok]), axis=0)
+    err_s = np.nanmean(np.abs(s.predictions[:, ok] - y[None, ok]), axis=0)
+    diff = err_s - err_t
+    gain = 1.0 - t.mae / s.mae if s.mae > 0 else 0.0
+    if diff.size < 3 or np.allclose(diff, 0.0):
+        p_value = 1.0
+    else:
+        p_value = float(stats.ttest_1samp(diff, 0.0, alternative="greater").pvalue)
+    won = sum(ft["outer_mae"] < fs["outer_mae"] for ft, fs in zip(t.folds, s.folds))
+    helps = gain > 0 and p_value < ALPHA and 2 * won > len(t.folds)
+    return Decision(bool(helps), True, float(gain), p_value, int(won), len(t.folds))

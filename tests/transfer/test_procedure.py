@@ -1,0 +1,91 @@
+"""Selection, the decision on nested estimates, calibrated intervals and the random twins."""
+
+import numpy as np
+import pytest
+
+from core.transfer.candidate import Candidate, Family
+from core.transfer.controls import random_twin
+from core.transfer.intervals import conformal_halfwidth, coverage
+from core.transfer.procedure import NestedEstimate, ProcedureName, decide, select
+from core.transfer.stage2 import Scored
+
+
+def _scored(family, model, maes, strategy="ridge"):
+    desc = "morgan{}"
+    return Scored(Candidate(family, strategy, desc, "morgan", model), np.asarray(maes, float), np.zeros((1, 5)))
+
+
+def _estimate(name, y, err, folds):
+    pred = (y + err)[None, :]
+    fold_mae = [float(np.abs(err[f]).mean()) for f in folds]
+    return NestedEstimate(name, float(np.abs(err).mean()), 0.0, 0.0, 0.0, pred,
+                          [{"outer_mae": m, "members": []} for m in fold_mae])
+
+
+FOLDS = np.array_split(np.arange(60), 5)
+
+
+def test_a_clear_gain_is_transfer_helps():
+    rng = np.random.default_rng(0)
+    y = rng.normal(size=60)
+    est = {ProcedureName.TRANSFER: _estimate("transfer", y, 0.5 * rng.normal(size=60), FOLDS),
+           ProcedureName.SCRATCH: _estimate("scratch", y, 1.5 * rng.normal(size=60), FOLDS)}
+    d = decide(y, est)
+    assert d.transfer_helps and d.decided and d.p_value < 0.01 and d.folds_won == 5 and d.gain > 0.5
+
+
+def test_a_small_gain_within_noise_is_not():
+    rng = np.random.default_rng(1)
+    y = rng.normal(size=60)
+    base = rng.normal(size=60)
+    est = {ProcedureName.TRANSFER: _estimate("transfer", y, 0.97 * base + 0.3 * rng.normal(size=60), FOLDS),
+           ProcedureName.SCRATCH: _estimate("scratch", y, base, FOLDS)}
+    d = decide(y, est)
+    assert not d.transfer_helps and d.p_value > 0.05
+
+
+def test_a_loss_is_never_transfer_helps_and_no_estimate_decides_nothing():
+    rng = np.random.default_rng(2)
+    y = rng.normal(size=60)
+    est = {ProcedureName.TRANSFER: _estimate("transfer", y, 2.0 * rng.normal(size=60), FOLDS),
+           ProcedureName.SCRATCH: _estimate("scratch", y, 0.5 * rng.normal(size=60), FOLDS)}
+    d = decide(y, est)
+    assert not d.transfer_helps and d.gain < 0
+    none = decide(y, None)
+    assert not none.transfer_helps and not none.decided
+
+
+def test_selection_averages_near_ties_one_per_source_and_respects_the_pool():
+    scored = [_scored(Family.TRANSFER, "a", [1.0, 1.2, 0.8, 1.1, 0.9]),
+              _scored(Family.TRANSFER, "a", [1.0, 1.0, 1.0, 1.0, 1.0], "ridge+raw"),  # same model: skipped
+              _scored(Family.TRANSFER, "b", [1.05] * 5),
+              _scored(Family.TRANSFER, "c", [3.0] * 5),  # far outside one standard error
+              _scored(Family.RANDOM, "a", [0.1] * 5),  # controls are never picked
+              Scored(Candidate(Family.SCRATCH, "scratch_rf", "morgan{}", "morgan"), np.array([1.06] * 5),
+                     np.zeros((1, 5)))]
+    t = [s.candidate.id for s in select(scored, ProcedureName.TRANSFER, 5)]
+    assert t == ["a|ridge", "b|ridge", "scratch|rf|morgan"]
+    assert [s.candidate.id for s in select(scored, ProcedureName.SCRATCH, 5)] == ["scratch|rf|morgan"]
+    assert len(select(scored, ProcedureName.TRANSFER, 1)) == 1
+
+
+def test_conformal_intervals_cover_what_they_promise():
+    rng = np.random.default_rng(3)
+    cal = rng.standard_t(4, size=300) * 2.0
+    half = conformal_halfwidth(np.abs(cal), 0.9)
+    new = rng.standard_t(4, size=20000) * 2.0
+    assert coverage(new, np.zeros_like(new), half) == pytest.approx(0.9, abs=0.03)
+    assert conformal_halfwidth(np.abs(cal), 0.8) < half
+
+
+def test_random_twin_keeps_shape_inputs_and_scalers(libraries):
+    lib = libraries[0]
+    model_id = next(i for i in lib.ids() if i.startswith("qm9"))
+    net = lib.load(model_id)
+    twin = random_twin(net, model_id, seed=0)
+    assert np.array_equal(twin.input_index, net.input_index) and np.array_equal(twin.x_mean, net.x_mean)
+    assert [w.shape for w in twin.weights] == [w.shape for w in net.weights] and twin.activation == net.activation
+    assert not np.allclose(twin.weights[0], net.weights[0])
+    again = random_twin(net, model_id, seed=0)
+    assert np.array_equal(again.weights[0], twin.weights[0])
+    assert not np.array_equal(random_twin(net, model_id, seed=1).weights[0], twin.weights[0])
