@@ -76,7 +76,7 @@ def main(argv=None) -> int:
     table = load("freesolv").sample(args.rows, random_state=args.seed)
     y = table["target"].to_numpy(dtype=float)
     pool = load_pool(libraries, select_models(libraries, Domain.MOLECULE))
-    X = featurize_target(pool, table["structure"].tolist())
+    X, _ = featurize_target(pool, table["structure"].tolist())
     scopes = [Scope("full", np.arange(len(y)), CVScheme("kfold", k=5, seed=args.seed).splits(y))]
     options = dict(combos=False)
 

@@ -4,7 +4,7 @@ The package holds all logic of the product; the Streamlit pages and the CLI are 
 layers over it.  It never imports streamlit (a test enforces this).
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 #: Version of the on-disk library format (catalog schema and model files).  A library
 #: written with a higher number is refused by :mod:`core.library`.

@@ -20,8 +20,8 @@ import pandas as pd
 from core.domains import Domain
 from core.errors import InputError
 from core.paths import REPO_ROOT, STARTER_LIBRARY_DIR, default_library_dir
+from core.transfer.config import MIN_ROWS, ScreenConfig, rows_needed, suggest_config
 from core.transfer.cv import CVScheme
-from core.transfer.screen import MIN_ROWS, ScreenConfig, Target
 from core.validation import ValidationReport
 
 #: A bundled example per domain, for one-click starts.
@@ -71,20 +71,27 @@ class Dataset:
         """InputError when the data cannot be screened (too few rows, constant target)."""
         self.to_target().check()
 
-    def to_target(self) -> Target:
+    def to_target(self):
         """The engine's :class:`~core.transfer.screen.Target`, named ``<dataset>: <column>``."""
+        from core.transfer.screen import Target
+
         name = self.name if self.target == self.name else f"{self.name}: {self.target}"
+        lines = self.valid["line"].astype(int).tolist() if "line" in self.valid else None
         return Target(self.valid["structure"].astype(str).tolist(), self.values, self.domain, name=name,
-                      unit=self.unit)
+                      unit=self.unit, lines=lines)
 
 
-def from_report(report: ValidationReport, name: str, target: str | None = None, unit: str = "") -> Dataset:
-    """The dataset of a validation report (its first target unless one is named)."""
+def from_report(report: ValidationReport, name: str, target: str | None = None, unit: str | None = None) -> Dataset:
+    """The dataset of a validation report (its first target unless one is named).
+
+    ``unit`` defaults (None) to the unit written in the target's header (``Tg (K)`` gives K).
+    """
     target = target or (report.detection.targets[0] if report.detection.targets else None)
     if target is None:
         raise InputError("choose a numeric target column")
     if report.n_valid == 0:
         raise InputError(f"no valid rows: every one of the {report.n_rows} rows has a problem (see the report)")
+    unit = report.unit(target) if unit is None else str(unit).strip()
     return Dataset(name=name, domain=Domain(report.detection.domain), valid=report.valid, target=target, unit=unit,
                    origin="upload", report=report)
 
@@ -107,12 +114,47 @@ def load_example(name: str, rows: int | None = EXAMPLE_ROWS, seed: int = 0) -> D
     return Dataset(name=name, domain=spec.domain, valid=valid, target=column, unit=spec.unit, origin="example")
 
 
-def check_rows(n_valid: int) -> str | None:
-    """The message to show when there are too few valid rows to screen, else None."""
-    if n_valid < MIN_ROWS:
-        return (f"Only {n_valid} valid row{'s' if n_valid != 1 else ''}: at least {MIN_ROWS} are needed to rank "
-                f"models by cross-validation (and 20 or more to learn anything useful).")
-    return None
+#: The preset the Transfer page starts with; the Data page warns when it cannot run.
+DEFAULT_PRESET = "quick"
+
+
+@dataclass(frozen=True)
+class RowsAdvice:
+    """What the Data page says about the number of valid rows.
+
+    ``level`` is ``"error"`` when no screen can run (the data cannot be used) and
+    ``"warning"`` when the default preset cannot run but Transfer will offer
+    ``config``, the nearest setting that does (:func:`core.transfer.config.suggest_config`).
+    """
+
+    level: str
+    message: str
+    config: ScreenConfig | None = None
+
+
+def rows_advice(n_valid: int, config: ScreenConfig | None = None) -> RowsAdvice | None:
+    """None when ``config`` (default: the :data:`DEFAULT_PRESET`) runs on ``n_valid`` rows,
+    else the error or the warning to show; the rule is :func:`core.transfer.config.rows_needed`."""
+    config = config or screen_preset(DEFAULT_PRESET)
+    rows = f"{n_valid} valid row{'s' if n_valid != 1 else ''}"
+    suggestion = suggest_config(config, n_valid)
+    if suggestion is None:
+        return RowsAdvice("error", f"Only {rows}: at least {MIN_ROWS} are needed to rank models by cross-validation "
+                                   f"(and 20 or more to learn anything useful).")
+    if suggestion is config:
+        return None
+    return RowsAdvice("warning", f"Only {rows}: the default settings ({config.cv.label()} cross-validation"
+                                 f"{' with the nested estimate' if config.nested else ''}) need at least "
+                                 f"{rows_needed(config)}. Transfer will offer {suggestion.cv.label()} cross-validation "
+                                 f"instead, which runs on {n_valid}; 20 rows or more give more reliable numbers.",
+                      suggestion)
+
+
+def check_rows(n_valid: int, config: ScreenConfig | None = None) -> str | None:
+    """The message to show when no screen can run on ``n_valid`` rows, else None
+    (see :func:`rows_advice` for the warning when only the default settings cannot)."""
+    advice = rows_advice(n_valid, config)
+    return advice.message if advice is not None and advice.level == "error" else None
 
 
 # ====================================================================== libraries
@@ -188,19 +230,18 @@ def library_manifest(path: str | Path) -> dict:
 # ====================================================================== screen presets
 #: Named starting points for the screen; every value can be changed afterwards.
 SCREEN_PRESETS: dict[str, dict] = {
-    "quick": dict(top=5, nested=True, nested_folds=5, nested_top=2, rf_trees=50, ensemble=3,
-                  strategies=("rf",), baselines=("scratch_rf",)),
-    "standard": dict(top=20, nested=True, nested_folds=5, nested_top=5, rf_trees=100, ensemble=5,
-                     strategies=("rf",), baselines=("scratch_rf",)),
-    "thorough": dict(top=30, nested=True, nested_folds=5, nested_top=8, rf_trees=200, ensemble=5,
-                     strategies=("rf", "bayes_ridge"), baselines=("scratch_rf", "scratch_ridge"),
-                     cv=CVScheme("repeated", k=5, repeats=3)),
+    "quick": dict(top=5, nested_top=2, rf_trees=25),
+    "standard": dict(),  # ScreenConfig's defaults, the CLI's too
+    "thorough": dict(top=30, nested_top=8, nested_repeats=2, rf_trees=200, strategies=("rf", "bayes_ridge"),
+                     baselines=("scratch_rf", "scratch_ridge"), cv=CVScheme("repeated", k=5, repeats=3)),
 }
 PRESET_NOTES = {
-    "quick": "the 5 best models refitted with a random forest, nested estimate on 5 outer folds; under a minute "
-             "for 50 rows on 2 cores",
-    "standard": "the 20 best refitted, nested estimate with 5 refits per outer fold (the CLI's defaults)",
-    "thorough": "repeated 5-fold CV (3 times), random forest and Bayesian ridge on the 30 best; minutes",
+    "quick": "the 5 best models refitted with a random forest of 25 trees, 2 refits per outer fold of the nested "
+             "estimate; the fastest honest screen",
+    "standard": "the 10 best refitted with a random forest, 3 refits per outer fold of the nested estimate "
+                "(the CLI's defaults)",
+    "thorough": "repeated 5-fold CV (3 times), random forest and Bayesian ridge on the 30 best, the nested "
+                "estimate repeated twice; minutes",
 }
 
 

@@ -11,6 +11,7 @@ from app_state import InputMode, Key, ensure_navigation
 from core.domains import IDENTIFIER, Domain
 from core.errors import InputError, LibraryError
 from core.transfer.predict import predict
+from core.tables import read_lines
 from core.validation import validate
 from core.viz.ranking import short_name
 from pages._verdict import fmt
@@ -42,10 +43,8 @@ if mode is InputMode.TYPE:
     text = st.text_area(f"One {IDENTIFIER[domain]} per line", key="pred_text", height=150,
                         placeholder={"molecule": "CCO\nc1ccccc1O", "polymer": "*CC(*)c1ccccc1\n*CC(*)C(=O)OC",
                                      "inorganic": "Fe2O3\nTiO2"}[domain.value])
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    if lines:
-        table = pd.DataFrame({"structure": lines})
-        table.index = range(len(lines))  # line n of the box is reported as line n + 1
+    if text.strip():
+        table = read_lines(text)  # each structure keeps the number of its line in the box
 else:
     upload = st.file_uploader("CSV, TSV or Excel with a structure column", type=["csv", "tsv", "txt", "xlsx"],
                               key="pred_upload", max_upload_size=upload_limit_mb())
@@ -56,7 +55,8 @@ else:
 
 if st.button("Predict", type="primary", disabled=table is None, key="pred_go", icon=":material/online_prediction:"):
     try:
-        report = validate(table, structure=structure_col, targets=[], domain=domain)
+        report = validate(table, structure=structure_col, targets=[], domain=domain, featurizers=None,
+                          first_line=1 if mode is InputMode.TYPE else 2)
         if report.issues:
             st.warning(f"{len({i.line for i in report.issues})} structures cannot be read and are left out.")
             st.dataframe(report.issues_frame(), hide_index=True)
@@ -82,7 +82,11 @@ if stored is not None and stored[:2] == (str(path), candidate):
         "upper": st.column_config.NumberColumn(with_unit(f"{level} interval, high"), format="%.4g"),
         "domain_ratio": st.column_config.NumberColumn("distance to training data (1 = edge)", format="%.2f"),
         "in_domain": st.column_config.CheckboxColumn("in domain")})
-    outside = int((~table["in_domain"]).sum())
+    outside = int((~table["in_domain"] & table["prediction"].notna()).sum())
+    unreadable = table[table["problem"] != ""]
+    if len(unreadable):
+        st.warning(f"{len(unreadable)} structures could not be featurized and have no prediction (see the "
+                   f"problem column).")
     st.caption(f"Model: {out.label}. Intervals: prediction \u00b1{fmt(out.halfwidth, unit)}, calibrated on the run's "
                f"out-of-sample residuals to cover {level} of new values like the training rows. Applicability: the "
                f"distance of each structure to its nearest training row, over the 95th percentile of the training "

@@ -95,6 +95,17 @@ config = screen_preset(
     controls=bool(controls),
     nested_top=int(nested_top), search=search, model_ids=picked if mode is CandidateMode.PICKED else None,
     model_domains=tuple(model_domains) or None, seed=int(seed), scheduler=scheduler())
+needed = rows_needed(config)
+if ds.n_rows < needed:
+    offer = suggest_config(config, ds.n_rows)
+    st.warning(f"These settings need at least {needed} rows; the data have {ds.n_rows}."
+               + (f" {offer.cv.label()} cross-validation runs on them." if offer is not None else ""))
+    if offer is not None:
+        def use_offer(kind=offer.cv.kind, k=offer.cv.k, preset=preset):
+            st.session_state[f"cv_{preset}"] = kind
+            st.session_state[f"k_{preset}"] = k
+
+        st.button(f"Use {offer.cv.label()} cross-validation", key="use_offer", on_click=use_offer)
 st.session_state[Key.SCREEN_CONFIG] = config  # what Start will run (shown below, checked by tests)
 st.caption(f"Will run: {config.cv.label()} cross-validation; frozen features + ridge for every model"
            + (" and its random-weight twin" if config.controls else "") + "; "

@@ -124,7 +124,7 @@ def test_screen_work_saves_a_run(tiny_library, tmp_path):
     from core.transfer.transferability import example_targets
 
     target = example_targets(["freesolv"], rows=20)[0]
-    config = ScreenConfig(top=1, nested_top=1, nested_folds=2, rf_trees=10, ensemble=0)
+    config = ScreenConfig(top=1, nested_top=1, nested_folds=2, rf_trees=10, ensemble=1)
     job = run(screen_work(target, [tiny_library], config, runs_base=tmp_path))
     assert job.status is JobStatus.DONE, job.error
     path = job.result["path"]

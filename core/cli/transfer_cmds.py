@@ -33,7 +33,10 @@ def _libraries(args):
 
 
 def _engine_args(p) -> None:
+    from core.transfer.config import ScreenConfig
     from core.transfer.strategies import BASELINES, STRATEGIES
+
+    d = ScreenConfig()  # the defaults live there, once
 
     p.add_argument("--filter", metavar="TEXT", help="only models whose property, source or notes match TEXT")
     p.add_argument("--source", action="append", metavar="DATASET", help="only models of this source (repeatable)")
@@ -41,27 +44,33 @@ def _engine_args(p) -> None:
                    help="only models of this domain (repeatable; default: every domain that can read the target)")
     p.add_argument("--cv", default="5", metavar="K|loo|extrapolation",
                    help="k-fold CV with K folds (default 5), leave-one-out, or extrapolation (top 20%% held out)")
-    p.add_argument("--repeats", type=int, default=1, help="repeat k-fold CV N times (default 1)")
-    p.add_argument("--top", type=int, default=20, help="models refitted with the heavier strategies (default 20)")
+    p.add_argument("--repeats", type=int, default=d.cv.repeats, help="repeat k-fold CV N times (default 1)")
+    p.add_argument("--top", type=int, default=d.top,
+                   help=f"models refitted with the heavier strategies (default {d.top})")
     p.add_argument("--strategy", action="append", choices=STRATEGIES.names(),
                    help="stage-2 strategy (repeatable; default rf); ridge on frozen features is always scored in "
                         "stage 1")
     p.add_argument("--baseline", action="append", choices=BASELINES.names(),
                    help="scratch baseline besides raw-descriptor ridge (repeatable; default scratch_rf)")
-    p.add_argument("--layers", type=int, default=1, choices=[1, 2, 3], help="last hidden layers as features")
-    p.add_argument("--ensemble", type=int, default=5,
+    p.add_argument("--layers", type=int, default=d.layers, choices=[1, 2, 3], help="last hidden layers as features")
+    p.add_argument("--ensemble", type=int, default=d.ensemble,
                    help="most members of the delivered ensemble: the best candidates within one standard error of "
-                        "the best (default 5; 1 delivers the single best)")
+                        f"the best (default {d.ensemble}; 1 delivers the single best)")
     p.add_argument("--no-nested", action="store_true",
                    help="skip the nested estimate (faster, but then transfer is never recommended)")
-    p.add_argument("--nested-folds", type=int, default=5, help="outer folds of the nested estimate (default 5)")
-    p.add_argument("--nested-top", type=int, default=5, help="models refitted inside the nested estimate")
-    p.add_argument("--nested-repeats", type=int, default=1, help="repetitions of the outer folds (default 1)")
+    p.add_argument("--nested-folds", type=int, default=d.nested_folds,
+                   help=f"outer folds of the nested estimate (default {d.nested_folds})")
+    p.add_argument("--nested-top", type=int, default=d.nested_top,
+                   help=f"models refitted inside each outer fold of the nested estimate (default {d.nested_top})")
+    p.add_argument("--nested-repeats", type=int, default=d.nested_repeats,
+                   help=f"repetitions of the outer folds (default {d.nested_repeats})")
+    p.add_argument("--rf-trees", type=int, default=d.rf_trees, help=f"trees of every random forest (default {d.rf_trees})")
     p.add_argument("--no-controls", action="store_true", help="do not screen the random-weight twins of the nets")
-    p.add_argument("--level", type=float, default=0.9, help="coverage of the prediction intervals (default 0.9)")
+    p.add_argument("--level", type=float, default=d.level,
+                   help=f"coverage of the prediction intervals (default {d.level})")
     p.add_argument("--no-combos", action="store_true", help="do not score frozen features + raw descriptor")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
-    p.add_argument("--seed", type=int, default=0, help="fixes every split and model (default 0)")
+    p.add_argument("--seed", type=int, default=d.seed, help="fixes every split and model (default 0)")
     p.add_argument("--scheduler", metavar="local[:N]|tcp://HOST:PORT",
                    help="run stage 1 on a Dask cluster (same numbers as in-process)")
 
@@ -82,8 +91,10 @@ def screen_config(args):
         except ValueError:
             raise InputError(f"--cv takes a number of folds, loo or extrapolation, not {args.cv!r}") from None
         scheme = CVScheme("repeated" if args.repeats > 1 else "kfold", k=k, repeats=args.repeats, seed=args.seed)
-    return ScreenConfig(cv=scheme, strategies=tuple(args.strategy or ("rf",)),
-                        baselines=tuple(args.baseline or ("scratch_rf",)), layers=args.layers, top=args.top,
+    d = ScreenConfig()
+    return ScreenConfig(cv=scheme, strategies=tuple(args.strategy or d.strategies),
+                        baselines=tuple(args.baseline or d.baselines), layers=args.layers, top=args.top,
+                        rf_trees=args.rf_trees,
                         ensemble=args.ensemble, nested=not args.no_nested, nested_folds=args.nested_folds,
                         nested_top=args.nested_top, nested_repeats=args.nested_repeats, controls=not args.no_controls,
                         level=args.level, search=args.filter, sources=tuple(args.source) if args.source else None,
@@ -105,12 +116,21 @@ def _screen(sub) -> None:
     p.add_argument("--domain", choices=["auto", "molecule", "polymer", "inorganic"], default="auto")
     p.add_argument("--rows", type=int, help="with --example: subsample this many rows (seeded)")
     p.add_argument("--duplicates", choices=["average", "first", "report"], default="average",
-                   help="repeated structures: average their targets (default), keep the first, or keep all")
+                   help="repeated structures: average their targets (default), keep the first, or keep all (rows of "
+                        "one structure always share a fold)")
+    _table_args(p)
     _engine_args(p)
     _library_args(p)
     p.add_argument("--out", type=Path, metavar="RUN_DIR", help="run folder (default runs/<time>-<target>)")
     p.add_argument("--json", action="store_true", help="one JSON document on stdout")
     p.set_defaults(func=_run_screen)
+
+
+def _table_args(p) -> None:
+    p.add_argument("--sheet", metavar="NAME", help="worksheet of an XLSX file (default: the first with structures)")
+    p.add_argument("--polymer-ends", choices=["explicit", "implicit"], default="explicit",
+                   help="repeat units: explicit (default) needs two * ends ([*], [*:1]/[*:2] or [At] too); implicit "
+                        "also reads a SMILES without them as a unit whose first and last heavy atoms are the ends")
 
 
 def load_target(args):
@@ -125,12 +145,13 @@ def load_target(args):
     from core.cli.data_cmds import load_and_validate
 
     report = load_and_validate(args.data, args.structure, [args.target] if args.target else None, args.domain,
-                               args.duplicates)
+                               args.duplicates, ends=args.polymer_ends, sheet=args.sheet)
     for issue in report.issues:
         log(f"skipped {issue.message()}")
     target = report.detection.targets[0]
     return Target(report.valid["structure"].tolist(), report.valid[target].to_numpy(dtype=float),
-                  Domain(report.detection.domain), name=Path(args.data).stem + f":{target}")
+                  Domain(report.detection.domain), name=Path(args.data).stem + f":{target}",
+                  unit=report.unit(target) or "", lines=report.valid["line"].astype(int).tolist())
 
 
 def _run_screen(args) -> int:
@@ -181,6 +202,7 @@ def _predict(sub) -> None:
     p.add_argument("--candidate", metavar="ID",
                    help="ranking candidate id, or 'transfer'/'scratch' for a procedure's pick (default: the run's "
                         "recommended model)")
+    _table_args(p)
     p.add_argument("--out", type=Path, metavar="CSV", help="also write the predictions to a CSV file")
     p.add_argument("--json", action="store_true", help="one JSON document on stdout")
     p.set_defaults(func=_run_predict)
@@ -193,15 +215,18 @@ def _run_predict(args) -> int:
     from core.validation import validate
 
     result = load_run(args.run)
-    table = read_table(args.data)
+    table = read_table(args.data, sheet=args.sheet)
     report = validate(table, structure=args.structure, targets=[], domain=result.target["domain"],
-                      base_dir=Path(args.data).parent)
+                      base_dir=Path(args.data).parent, ends=args.polymer_ends, featurizers=None)
     for issue in report.issues:
         log(f"skipped {issue.message()}")
     if report.valid.empty:
         raise InputError("no valid structures to predict")
     out = predict(result, report.valid["structure"].tolist(), candidate=args.candidate)
     table = out.table.assign(line=report.valid["line"].to_numpy())
+    for line, problem in zip(table["line"], table["problem"]):
+        if problem:
+            log(f"line {line}: no prediction: {problem}")
     if args.out:
         table.to_csv(args.out, index=False)
         log(f"wrote {len(table)} predictions to {args.out}")

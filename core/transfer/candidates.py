@@ -134,6 +134,16 @@ def load_pool(libraries: list[Library], frame: pd.DataFrame) -> CandidatePool:
     return CandidatePool(nets, featurizers, catalog, skipped)
 
 
-def featurize_target(pool: CandidatePool, structures: list[str]) -> dict[str, np.ndarray]:
-    """Descriptor matrix of the target for every descriptor in the pool (one pass each)."""
-    return {key: f.transform(structures).astype(np.float32) for key, f in pool.featurizers.items()}
+def featurize_target(pool: CandidatePool, structures: list[str]) -> tuple[dict[str, np.ndarray], dict[int, str]]:
+    """Descriptor matrix of the structures for every descriptor in the pool (one pass each),
+    and ``{index: reason}`` of the structures some descriptor cannot read (their rows are
+    zeros: leave them out)."""
+    from core.features.checks import merge_failures
+
+    out, failures = {}, {}
+    for key, f in pool.featurizers.items():
+        X, failed = f.transform_report(structures)
+        out[key] = X.astype(np.float32)
+        if failed:
+            failures[pool.label(key)] = failed
+    return out, merge_failures(failures)

@@ -55,11 +55,11 @@ class ScreenConfig:
     strategies: tuple[str, ...] = ("rf",)
     baselines: tuple[str, ...] = ("scratch_rf",)
     layers: int = 1
-    top: int = 20
+    top: int = 10
     ensemble: int = 5
     nested: bool = True
     nested_folds: int = 5
-    nested_top: int = 5
+    nested_top: int = 3
     nested_repeats: int = 1
     controls: bool = True
     level: float = 0.9
@@ -70,7 +70,7 @@ class ScreenConfig:
     combos: bool = True
     cross_domain: bool = True
     penalties: tuple[float, ...] = DEFAULT_PENALTIES
-    rf_trees: int = 100
+    rf_trees: int = 50  # measured: within 0.5% of 300 trees' held-out error on the examples, 2x faster than 100
     device: str = "auto"
     seed: int = 0
     scheduler: str | None = None  # Dask: "local[:N]" or "tcp://host:port" runs stage 1 on a cluster

@@ -44,7 +44,7 @@ DOMAIN_PERCENTILE = 95
 class Predictions:
     """Predictions table and what produced it."""
 
-    table: pd.DataFrame  # structure, prediction, lower, upper, domain_ratio, in_domain
+    table: pd.DataFrame  # structure, prediction, lower, upper, domain_ratio, in_domain, problem
     candidate: str  # "recommended" or a candidate id
     members: list[str]
     label: str
@@ -104,8 +104,8 @@ def predict(result: ScreenResult, structures: list[str], candidate: str | None =
         raise InputError("no structures to predict")
     rows, halfwidth, label = _rows(result, candidate)
     pool = _pool(result, rows, libraries)
-    X_train = featurize_target(pool, result.structures)
-    X_new = featurize_target(pool, list(structures))
+    X_train, _ = featurize_target(pool, result.structures)
+    X_new, unreadable = featurize_target(pool, list(structures))
     controls = {key: random_twins(nets, result.config.seed) for key, nets in pool.nets.items()}
     ctx = ScreenContext(pool, X_train, result.y, result.config, controls=controls)
     preds, ratios = [], []
@@ -117,8 +117,11 @@ def predict(result: ScreenResult, structures: list[str], candidate: str | None =
         ratios.append(domain_ratio(model, X_train[cand.descriptor], X_new[cand.descriptor]))
     value = np.mean(preds, axis=0)
     ratio = np.mean(ratios, axis=0)
+    bad = np.array([i in unreadable for i in range(len(structures))])
+    value[bad], ratio[bad] = np.nan, np.nan
     table = pd.DataFrame({"structure": list(structures), "prediction": value, "lower": value - halfwidth,
-                          "upper": value + halfwidth, "domain_ratio": ratio, "in_domain": ratio <= 1.0})
+                          "upper": value + halfwidth, "domain_ratio": ratio, "in_domain": ratio <= 1.0,
+                          "problem": [unreadable.get(i, "") for i in range(len(structures))]})
     return Predictions(table, candidate or "recommended", [r["candidate"] for r in rows], label,
                        float(result.config.level), float(halfwidth))
 

@@ -51,6 +51,7 @@ class Target:
     name: str = "target"
     unit: str = ""
     groups: list[str] | None = None
+    lines: list[int] | None = None  # line of each row in the user's file, for messages
 
     def check(self) -> None:
         y = np.asarray(self.y, dtype=float)
@@ -146,11 +147,6 @@ def screen(target: Target, libraries: list[Library], config: ScreenConfig | None
     tell = progress or (lambda stage, done, total: None)
     times: dict[str, float] = {}
     t0 = time.perf_counter()
-    y = np.asarray(target.y, dtype=float)
-    groups = target.group_keys()
-    full = Scope("full", np.arange(len(y)), config.cv.splits(y, groups))
-    outer = config.outer_splits(y, groups)
-    scopes = [full] + [_inner_scope(o, train, y, groups, config) for o, (train, _) in enumerate(outer)]
     frame = select_models(libraries, target.domain, search=config.search, sources=config.sources,
                           model_ids=config.model_ids, model_domains=config.model_domains,
                           cross_domain=config.cross_domain)
@@ -158,8 +154,15 @@ def screen(target: Target, libraries: list[Library], config: ScreenConfig | None
     if pool.skipped:
         say(f"skipped {len(pool.skipped)} models that could not be loaded")
     tell("featurize", 0, len(pool.featurizers))
-    descriptors = featurize_target(pool, target.structures)
+    descriptors, unreadable = featurize_target(pool, target.structures)
     tell("featurize", len(pool.featurizers), len(pool.featurizers))
+    unreadable_lines = {(target.lines[i] if target.lines else i + 1): r for i, r in unreadable.items()}
+    target, descriptors = _without(target, descriptors, unreadable, say)
+    y = np.asarray(target.y, dtype=float)
+    groups = target.group_keys()
+    full = Scope("full", np.arange(len(y)), config.cv.splits(y, groups))
+    outer = config.outer_splits(y, groups)
+    scopes = [full] + [_inner_scope(o, train, y, groups, config) for o, (train, _) in enumerate(outer)]
     controls = {key: random_twins(nets, config.seed) for key, nets in pool.nets.items()} if config.controls else {}
     ctx = ScreenContext(pool, descriptors, y, config, groups, controls, cancel)
     times["featurize"] = time.perf_counter() - t0
@@ -193,11 +196,30 @@ def screen(target: Target, libraries: list[Library], config: ScreenConfig | None
     summary = _summary(ranking, oof, procedures, decision, y, target.unit, config, pool.n_models, times,
                        device, len(scopes))
     summary["compute"] = compute
+    summary["unreadable"] = {str(line): reason for line, reason in unreadable_lines.items()}
     return ScreenResult(config=config, target={"name": target.name, "domain": target.domain.value,
                                                "unit": target.unit, "n": int(len(y))},
                         ranking=ranking, oof=oof, y=y, structures=list(target.structures), splits=full.splits,
                         procedures=procedures, decision=decision, summary=summary, groups=[str(g) for g in groups],
                         outer_splits=outer, skipped=pool.skipped)
+
+
+def _without(target: Target, descriptors: dict[str, np.ndarray], unreadable: dict[int, str], say):
+    """The target and its descriptors without the rows some descriptor could not read."""
+    if not unreadable:
+        return target, descriptors
+    keep = np.array([i not in unreadable for i in range(len(target.y))])
+    lines = [target.lines[i] if target.lines else i + 1 for i in sorted(unreadable)]
+    say(f"left out {len(unreadable)} structure(s) the descriptors cannot read (line "
+        f"{', '.join(map(str, lines[:10]))}{' ...' if len(lines) > 10 else ''})")
+    if not keep.any():
+        first = next(iter(unreadable.values()))
+        raise InputError(f"none of the {len(keep)} structures can be read by the models' descriptors ({first})")
+    pick = lambda seq: None if seq is None else [v for v, k in zip(seq, keep) if k]  # noqa: E731
+    kept = Target(pick(target.structures), np.asarray(target.y, dtype=float)[keep], target.domain, target.name,
+                  target.unit, pick(target.groups), pick(target.lines))
+    kept.check()
+    return kept, {key: X[keep] for key, X in descriptors.items()}
 
 
 def _inner_scope(o: int, train: np.ndarray, y: np.ndarray, groups: np.ndarray, config: ScreenConfig) -> Scope:

@@ -24,12 +24,13 @@ def test_typed_structures_are_predicted_and_bad_ones_reported(predict_page):
     assert not at.exception
     assert "1 structures cannot be read" in texts(at.warning)
     issues = next(d.value for d in at.dataframe if "reason" in d.value.columns)
-    assert list(issues["line"]) == [3] and "not a valid SMILES" in issues["reason"][0]
+    assert list(issues["line"]) == [2] and "not a valid SMILES" in issues["reason"][0]  # line 2 of the box
     table = next(d.value for d in at.dataframe if "prediction" in d.value.columns)
     assert list(table["structure"]) == ["CCO", "c1ccccc1O", "C" * 30]
-    assert (table["uncertainty"] >= 0).all() and table["nn_distance"].notna().all()
-    assert {"in_domain", "applicability"} <= set(table.columns)
-    assert "Uncertainty: standard deviation" in texts(at.caption)
+    assert (table["upper"] > table["prediction"]).all() and (table["prediction"] > table["lower"]).all()
+    assert {"in_domain", "applicability", "domain_ratio"} <= set(table.columns)
+    assert bool(table["in_domain"].iloc[0]) and table["domain_ratio"].iloc[0] == pytest.approx(0, abs=1e-9)  # CCO is a training row
+    assert "calibrated on the run's out-of-sample residuals to cover 90%" in texts(at.caption)
     assert "Predictions (CSV)" in [b.label for b in at.get("download_button")]
 
 

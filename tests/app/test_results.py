@@ -30,21 +30,23 @@ def test_verdict_nested_estimate_and_parity(results, saved_run):
 
     run = load_run(saved_run)
     at = results
+    unit = run.target["unit"]
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Best CV MAE (naive: best of many)"] == f"{run.summary['naive_best_cv_mae']:.4g}"
-    assert metrics["Nested estimate of the whole procedure"] == f"{run.summary['nested_mae']:.4g}"
-    assert metrics["Best scratch baseline CV MAE"] == f"{run.summary['best_scratch']['cv_mae']:.4g}"
+    assert metrics[f"Recommended model: nested MAE ({unit})"] == f"{run.summary['nested_mae']:.3g}"
+    assert metrics[f"Naive best CV MAE (optimistic) ({unit})"] == f"{run.summary['naive_best_cv_mae']:.3g}"
+    assert metrics[f"Best random-weight control ({unit})"] == f"{run.summary['control']['best_random_cv_mae']:.3g}"
     assert run.summary["nested_explanation"] in texts(at.caption)
-    assert run.summary["verdict"] in texts(at.success) + texts(at.warning)
+    assert run.summary["verdict"] in texts(at.success) + texts(at.warning) + texts(at.info)
     parity = charts(at)[0].proto.spec
-    assert run.summary["best_scratch"]["candidate"] in parity  # the baseline panel beside the chosen model
+    assert "recommended: " in parity and "procedure (nested)" in parity
+    assert f"MAE {run.summary['nested_mae']:.3g}" in parity  # the verdict's number is the plot's
 
 
 def test_choosing_another_candidate_redraws_the_parity_plot(results, saved_run):
     at = results
-    box = next(s for s in at.selectbox if s.label == "Model")
+    box = next(s for s in at.selectbox if s.label.startswith("Compare with a single candidate"))
     before = charts(at)[0].proto.spec
-    assert box.options[0].startswith("#1 ")
+    assert box.options[0] == "none" and box.options[1].startswith("#1 ")
     from core.transfer.runs import load_run
 
     fourth = load_run(saved_run).ranking["candidate"][3]
@@ -57,6 +59,7 @@ def test_choosing_another_candidate_redraws_the_parity_plot(results, saved_run):
 def test_ranking_table_downloads_and_figures(results):
     at = results
     ranking = next(d.value for d in at.dataframe if "improvement_pct" in d.value.columns)
+    assert list(ranking.columns[:2]) == ["rank", "label"]
     assert list(ranking["rank"][:3]) == [1, 2, 3] and ranking["cv_mae"].is_monotonic_increasing
     labels = [b.label for b in at.get("download_button")]
     for label in ("Ranking (CSV)", "Out-of-fold predictions (CSV)", "Nested estimate folds (CSV)", "HTML", "PNG"):
@@ -91,7 +94,7 @@ def test_refresh_reopens_the_run_from_the_url(app, app_env, saved_run):
     app.query_params["run"] = saved_run.name
     at = open_page(app, Page.RESULTS)
     assert at.session_state[Key.RUN_PATH] == str((runs / saved_run.name).resolve())
-    assert "Best CV MAE (naive: best of many)" in [m.label for m in at.metric]
+    assert any(m.label.startswith("Recommended model: nested MAE") for m in at.metric)
 
 
 def test_url_cannot_point_outside_the_runs_folder(app, app_env):
@@ -107,7 +110,7 @@ def test_past_runs_can_be_reopened(app, app_env, saved_run):
     at = open_page(app, Page.RESULTS)
     assert any("dG" in str(d.value) for d in at.dataframe)
     at.button(key="runopen_results_empty").click().run()
-    assert "Best CV MAE (naive: best of many)" in [m.label for m in at.metric]
+    assert any(m.label.startswith("Recommended model: nested MAE") for m in at.metric)
 
 
 def test_a_folder_that_is_not_a_run(app, tmp_path):

@@ -36,8 +36,8 @@ def test_screen_runs_in_background_and_opens_results(app, app_env):
     from pathlib import Path
 
     config = json.loads((Path(run) / "run.json").read_text())["config"]
-    assert config["top"] == 2 and config["nested_top"] == 1 and config["rf_trees"] == 50  # quick preset + changes
-    assert "Best CV MAE (naive: best of many)" in [m.label for m in at.metric]
+    assert config["top"] == 2 and config["nested_top"] == 1 and config["rf_trees"] == 25  # quick preset + changes
+    assert any(m.label.startswith("Recommended model: nested MAE") for m in at.metric)
 
 
 def test_settings_reach_the_config(app, app_env):
@@ -46,7 +46,7 @@ def test_settings_reach_the_config(app, app_env):
     at.segmented_control(key=Key.PRESET).set_value("standard").run()
     at.toggle(key="nested_standard").set_value(False).run()
     at.selectbox(key="cv_standard").set_value("loo").run()
-    at.multiselect(key="strategies_standard").set_value(["ridge"]).run()
+    at.multiselect(key="strategies_standard").set_value(["bayes_ridge"]).run()
     at.radio(key="mode_standard").set_value("models matching a filter").run()
     at.text_input(key="search_standard").input("boiling").run()
     at.button(key="start_screen").click().run()
@@ -57,7 +57,7 @@ def test_settings_reach_the_config(app, app_env):
     meta = json.loads((Path(at.session_state[Key.RUN_PATH]) / "run.json").read_text())
     config = meta["config"]
     assert config["nested"] is False and config["cv"]["kind"] == "loo" and config["search"] == "boiling"
-    assert config["strategies"] == ["ridge"] and config["top"] == 20
+    assert config["strategies"] == ["bayes_ridge"] and config["top"] == 10
     assert meta["summary"]["n_models"] == 2  # only the boiling-point models of the tiny library
 
 
@@ -71,7 +71,8 @@ def test_folds_larger_than_the_data_are_refused(app):
     at = with_dataset(app, small_dataset(MOLECULES[:12]))
     at.number_input(key="k_quick").set_value(10).run()
     at.button(key="start_screen").click().run()
-    assert "10-fold cross-validation needs at least 20 rows" in texts(at.error)
+    assert ("these settings (10-fold cross-validation, nested estimate) need at least 25 rows; the data have 12. "
+            "Choose 4-fold cross-validation instead.") in texts(at.error)
 
 
 def test_picked_models_mode_needs_picks(app):
@@ -126,7 +127,7 @@ def _set(at, kind, key, value):
     ("number_input", "top_quick", 7, lambda c: c.top == 7),
     ("number_input", "k_quick", 3, lambda c: c.cv.k == 3),
     ("select_slider", "layers_quick", 2, lambda c: c.layers == 2),
-    ("number_input", "ens_quick", 0, lambda c: c.ensemble == 0),
+    ("number_input", "ens_quick", 1, lambda c: c.ensemble == 1),
     ("toggle", "nested_quick", False, lambda c: c.nested is False),
     ("number_input", "ntop_quick", 4, lambda c: c.nested_top == 4),
     ("number_input", "seed_quick", 11, lambda c: c.seed == 11 and c.cv.seed == 11),
@@ -157,3 +158,13 @@ def test_picked_models_become_the_candidates(app):
     config = _set(at, "radio", "mode_quick", "models picked on the Library page")
     assert config.model_ids == ("a-model", "another-model")
     assert "2 models picked on the Library page." in texts(at.caption)
+
+
+def test_a_setting_that_can_run_is_offered(app):
+    at = with_dataset(app, small_dataset(MOLECULES[:12]))
+    at.number_input(key="k_quick").set_value(10).run()
+    assert "These settings need at least 25 rows; the data have 12. 4-fold cross-validation runs on them." \
+        in texts(at.warning)
+    at.button(key="use_offer").click().run()
+    assert at.number_input(key="k_quick").value == 4
+    assert not any("These settings need" in w for w in texts(at.warning))

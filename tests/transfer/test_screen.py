@@ -192,3 +192,30 @@ def test_inorganic_target_uses_only_inorganic_models(libraries, inorg_target):
 def test_polymer_target_screens_molecule_models(libraries):
     result = screen(example_target("polymer_tg_common", 30), libraries, fast_config(nested=False))
     assert set(result.ranking["model_domain"]) - {""} == {"molecule"}
+
+
+def test_an_unreadable_row_is_left_out_and_said(libraries, mol_target, monkeypatch):
+    """A structure validation let through but a descriptor cannot read costs only its own row."""
+    from core.features.molecule import MACCSKeys
+
+    bad = mol_target.structures[3]
+    original = MACCSKeys._featurize_one
+
+    def picky(self, text):
+        if text == bad:
+            raise ValueError("RDKit cannot compute MACCS keys here")
+        return original(self, text)
+
+    monkeypatch.setattr(MACCSKeys, "_featurize_one", picky)
+    lines = list(range(2, 2 + len(mol_target.y)))
+    target = Target(mol_target.structures, mol_target.y, mol_target.domain, "t", lines=lines)
+    messages = []
+    result = screen(target, libraries, fast_config(nested=False), log=messages.append)
+    assert len(result.y) == len(mol_target.y) - 1 and bad not in result.structures
+    assert list(result.summary["unreadable"]) == ["5"] and "MACCS" in result.summary["unreadable"]["5"]
+    assert any("left out 1 structure" in m and "line 5" in m for m in messages)
+    from core.transfer.predict import predict
+
+    out = predict(result, ["CCO", bad], libraries=libraries)
+    assert np.isfinite(out.table["prediction"][0]) and np.isnan(out.table["prediction"][1])
+    assert "MACCS" in out.table["problem"][1] and out.table["problem"][0] == ""

@@ -18,7 +18,7 @@ from core.transfer.strategies import cv_predict
 def test_stage1_scores_are_the_scores_of_the_refitted_estimator(libraries, mol_target):
     frame = select_models(libraries, Domain.MOLECULE)
     pool = load_pool(libraries, frame)
-    X = featurize_target(pool, mol_target.structures)
+    X, _ = featurize_target(pool, mol_target.structures)
     y = mol_target.y
     splits = CVScheme("kfold", k=5, seed=3).splits(y)
     controls = {key: random_twins(nets, 4) for key, nets in pool.nets.items()}
@@ -41,7 +41,7 @@ def test_stage1_scores_are_the_scores_of_the_refitted_estimator(libraries, mol_t
 def test_scopes_score_only_their_rows(libraries, mol_target):
     frame = select_models(libraries, Domain.MOLECULE)
     pool = load_pool(libraries, frame)
-    X = featurize_target(pool, mol_target.structures)
+    X, _ = featurize_target(pool, mol_target.structures)
     y = np.array(mol_target.y, dtype=float)
     rows = np.arange(0, len(y), 2)
     scope = Scope("half", rows, CVScheme(k=4, seed=1).splits(y[rows]))

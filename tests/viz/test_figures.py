@@ -5,6 +5,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
+from core.labels import candidate_label
 from core.viz.curves import learning_curve_figure
 from core.viz.data import target_histogram
 from core.viz.heatmap import heatmap_figure, improvement_by_strategy
@@ -16,15 +17,17 @@ from core.viz.ranking import (error_distribution, oof_frame, oof_mean, parity_ch
 @pytest.fixture
 def ranking():
     rows = [
-        ("m1|ridge", "m1", "frozen", "ridge", "heat capacity", 1.0),
-        ("m1|ridge+raw", "m1", "frozen+raw", "ridge+raw", "heat capacity", 1.2),
-        ("m2|ridge", "m2", "frozen", "ridge", "boiling point", 1.5),
-        ("m2|rf", "m2", "strategy", "rf", "boiling point", 1.1),
-        ("ensemble|top2", None, "ensemble", "ensemble", "", 0.9),
-        ("scratch|ridge|morgan", None, "raw", "scratch_ridge", "", 1.4),
-        ("scratch|rf|morgan", None, "raw", "scratch_rf", "", 1.3),
+        ("m1|ridge", "m1", "frozen", "transfer", "ridge", "heat capacity", 1.0),
+        ("m1|ridge+raw", "m1", "frozen+raw", "transfer", "ridge+raw", "heat capacity", 1.2),
+        ("m2|ridge", "m2", "frozen", "transfer", "ridge", "boiling point", 1.5),
+        ("m2|rf", "m2", "strategy", "transfer", "rf", "boiling point", 1.1),
+        ("random|m1|ridge", "m1", "frozen", "random", "ridge", "heat capacity", 0.95),
+        ("scratch|ridge|morgan", None, "raw", "scratch", "ridge", "", 1.4),
+        ("scratch|rf|morgan", None, "raw", "scratch", "scratch_rf", "", 1.3),
     ]
-    frame = pd.DataFrame(rows, columns=["candidate", "model_id", "kind", "strategy", "property", "cv_mae"])
+    frame = pd.DataFrame(rows, columns=["candidate", "model_id", "kind", "family", "strategy", "property", "cv_mae"])
+    frame["descriptor"] = "morgan"
+    frame["label"] = [candidate_label(r) for r in frame.to_dict("records")]
     frame = frame.sort_values("cv_mae").reset_index(drop=True)
     frame["cv_mae_std"] = 0.1
     frame.insert(0, "rank", np.arange(1, len(frame) + 1))
@@ -35,16 +38,19 @@ def ranking():
 def test_ranking_figure_keeps_the_best_scratch(ranking):
     fig = ranking_figure(ranking, top=2)
     labels = list(fig.data[0].y)
-    assert len(labels) == 3 and any("scratch|rf|morgan" in str(c) for c in fig.data[0].customdata[:, 0])
+    assert len(labels) == 3 and any("scratch: random forest on Morgan counts" in str(c)
+                                    for c in fig.data[0].customdata[:, 0])
+    assert fig.data[0].marker.color[0] == "#dc2626"  # the scratch bar is red, drawn at the bottom
     assert fig.layout.shapes[0].x0 == pytest.approx(1.3)  # the dashed best-scratch line
 
 
 def test_error_distribution_draws_every_scratch_baseline(ranking):
     fig = error_distribution(ranking)
-    assert list(fig.data[0].x) == [1.0, 1.1, 1.2, 1.5]  # transfer candidates only
-    lines = {t.name: t.x[0] for t in fig.data[1:]}
-    assert lines == {"scratch rf on morgan": 1.3, "scratch ridge on morgan": 1.4, "ensemble|top2": 0.9}
-    assert fig.data[1].line.dash == "solid" and fig.data[2].line.dash == "dot"  # the best scratch is solid
+    assert sorted(fig.data[0].x) == [1.0, 1.1, 1.2, 1.5]  # pretrained candidates
+    assert list(fig.data[1].x) == [0.95]  # their random-weight controls, a histogram of their own
+    lines = {t.name: t.x[0] for t in fig.data[2:]}
+    assert lines == {"scratch: random forest on Morgan counts": 1.3, "scratch: ridge on Morgan counts": 1.4}
+    assert fig.data[2].line.dash == "solid" and fig.data[3].line.dash == "dot"  # the best scratch is solid
 
 
 def test_parity_figure_panels_and_stats():
