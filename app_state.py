@@ -89,6 +89,12 @@ class Duplicates(StrEnum):
     REPORT = "report"
 
 
+#: Labels of core.domains.EndsConvention, the polymer-ends control of the Data and Build pages.
+#: (Markdown: radio labels are rendered, so the * are code.)
+ENDS_LABELS = {"explicit": "marked: every repeat unit has two `*` ends",
+               "implicit": "also unmarked: a SMILES without `*` has its first and last heavy atoms as the ends"}
+
+
 def owner() -> str:
     """This session's job-owner token (made on first use)."""
     if Key.OWNER not in st.session_state:

@@ -2,6 +2,13 @@
 
 Parsing functions return the parsed object or raise :class:`ValueError` with a short
 reason; :mod:`core.validation` turns those reasons into row reports.
+
+Polymer repeat units mark their two ends as public data sets do: ``*``, ``[*]``,
+``[*:1]``/``[*:2]`` (any map number or isotope label, ``[1*]``), or two ``[At]``
+placeholders (:data:`END_PLACEHOLDERS`, when there is no ``*``).  A table may also write
+units without marked ends, the first and last heavy atoms being the ends
+(:class:`EndsConvention` ``implicit``); :func:`starred` rewrites any of these with ``*``
+ends, the one form every later step reads.
 """
 
 from __future__ import annotations
@@ -57,15 +64,71 @@ def parse_smiles(text: str) -> Chem.Mol:
     return mol
 
 
-def parse_repeat_unit(text: str) -> Chem.Mol:
-    """Parse a polymer repeat unit: a SMILES with exactly two ``*`` ends, one bond each.
+#: Atoms that public data sets write for the two ends of a repeat unit, besides RDKit's
+#: dummy atom (``*``, ``[*]``, ``[*:1]``, ``[1*]``): astatine, as in ``[At]CC([At])c1ccccc1``.
+#: A placeholder is read as an end only when the unit has no ``*`` and exactly two of them.
+END_PLACEHOLDERS = ("At",)
 
-    ``[*:1]`` / ``[*:2]`` labelled ends are accepted as well as plain ``*``.
+
+class EndsConvention(str, Enum):
+    """How the ends of polymer repeat units are written in a table.
+
+    ``explicit`` (default): every repeat unit marks its two ends (``*``, ``[*]``,
+    ``[*:1]``/``[*:2]``, or an ``[At]`` placeholder); a SMILES without ends is a molecule.
+    ``implicit``: a SMILES without marked ends is a repeat unit whose first and last heavy
+    atoms (in SMILES order) are the ends, e.g. ``C(S1)=CC=C1`` is polythiophene.
+    """
+
+    EXPLICIT = "explicit"
+    IMPLICIT = "implicit"
+
+    @classmethod
+    def parse(cls, value: "str | EndsConvention | None") -> "EndsConvention":
+        if value is None:
+            return cls.EXPLICIT
+        try:
+            return cls(str(getattr(value, "value", value)).strip().lower())
+        except ValueError:
+            raise ValueError(f"unknown polymer ends convention {value!r}; choose explicit or implicit") from None
+
+
+def _placeholders_to_stars(mol: Chem.Mol) -> Chem.Mol:
+    """``mol`` with placeholder end atoms ([At]) turned into dummy atoms, when it has no ``*``."""
+    if any(a.GetAtomicNum() == 0 for a in mol.GetAtoms()):
+        return mol
+    marked = [a.GetIdx() for a in mol.GetAtoms() if a.GetSymbol() in END_PLACEHOLDERS]
+    if len(marked) != 2 or any(mol.GetAtomWithIdx(i).GetDegree() != 1 for i in marked):
+        return mol
+    rw = Chem.RWMol(mol)
+    for idx in marked:
+        atom = rw.GetAtomWithIdx(idx)
+        atom.SetAtomicNum(0)
+        atom.SetIsotope(0)
+        atom.SetNoImplicit(True)
+        atom.SetNumExplicitHs(0)
+    out = rw.GetMol()
+    Chem.SanitizeMol(out)
+    return out
+
+
+def has_marked_ends(text: str) -> bool:
+    """True when ``text`` marks repeat-unit ends: a ``*`` or two :data:`END_PLACEHOLDERS`."""
+    text = str(text)
+    return "*" in text or any(text.count(f"[{p}]") == 2 for p in END_PLACEHOLDERS)
+
+
+def parse_repeat_unit(text: str) -> Chem.Mol:
+    """Parse a polymer repeat unit: a SMILES with exactly two ends, one single bond each.
+
+    Ends may be written ``*``, ``[*]``, ``[*:1]``/``[*:2]`` (any map number or isotope
+    label) or, when there is no ``*``, as two ``[At]`` placeholders (:data:`END_PLACEHOLDERS`);
+    the returned molecule has dummy atoms (atomic number 0) at its ends either way.
     """
     text = _clean(text)
     mol = Chem.MolFromSmiles(text)
     if mol is None:
         raise ValueError("not a valid SMILES (RDKit could not parse it)")
+    mol = _placeholders_to_stars(mol)
     stars = [atom for atom in mol.GetAtoms() if atom.GetAtomicNum() == 0]
     if len(stars) != 2:
         raise ValueError(f"a polymer repeat unit needs exactly two * ends, found {len(stars)}")
@@ -76,7 +139,72 @@ def parse_repeat_unit(text: str) -> Chem.Mol:
             raise ValueError("each * end must be joined by a single bond")
     if mol.GetNumAtoms() < 3:
         raise ValueError("the repeat unit has no atoms between its ends")
+    if not Chem.GetShortestPath(mol, stars[0].GetIdx(), stars[1].GetIdx()):
+        raise ValueError("the two * ends are in different fragments (joined by '.')")
     return mol
+
+
+def _implicit_ends(mol: Chem.Mol) -> tuple[int, int]:
+    """First and last heavy atom, in SMILES order, of the fragment that comes first."""
+    first = next(a.GetIdx() for a in mol.GetAtoms() if a.GetAtomicNum() > 1)
+    fragment = next(f for f in Chem.GetMolFrags(mol) if first in f)
+    last = max(i for i in fragment if mol.GetAtomWithIdx(i).GetAtomicNum() > 1)
+    return first, last
+
+
+def starred(text: str, convention: "EndsConvention | str" = "explicit") -> str:
+    """The repeat unit ``text`` written with ``*`` ends, as every featurizer reads it.
+
+    A unit that already has ``*`` ends comes back unchanged; ``[At]`` placeholders become
+    ``*``.  With the ``implicit`` convention a SMILES without marked ends gets a ``*`` on
+    its first and its last heavy atom (in SMILES order; the same atom twice for a
+    one-atom unit), each taking the place of one hydrogen.
+
+    Raises
+    ------
+    ValueError
+        When the text is not a SMILES, has no ends under ``explicit``, or an end atom has
+        no hydrogen to give up.
+
+    Examples
+    --------
+    >>> starred("C(S1)=CC=C1", "implicit")
+    '*c1ccc(*)s1'
+    """
+    text = _clean(text)
+    if "*" in text:
+        return text
+    if has_marked_ends(text):
+        return Chem.MolToSmiles(parse_repeat_unit(text))
+    if EndsConvention.parse(convention) is EndsConvention.EXPLICIT:
+        raise ValueError("has no * ends: a polymer repeat unit needs two (or read the table with implicit ends)")
+    mol = Chem.MolFromSmiles(text)
+    if mol is None:
+        raise ValueError("not a valid SMILES (RDKit could not parse it)")
+    if not any(a.GetAtomicNum() > 1 for a in mol.GetAtoms()):
+        raise ValueError("has no heavy atom to carry the ends")
+    rw = Chem.RWMol(mol)
+    Chem.Kekulize(rw, clearAromaticFlags=True)
+    ends = _implicit_ends(mol)
+    for which, idx in zip(("first", "last"), ends):
+        atom = rw.GetAtomWithIdx(idx)
+        needed = 2 if ends[0] == ends[1] else 1
+        if atom.GetTotalNumHs() < needed:
+            raise ValueError(f"the {which} heavy atom ({atom.GetSymbol()}) has no hydrogen to give up for an end")
+    for idx in ends:
+        atom = rw.GetAtomWithIdx(idx)
+        atom.SetNumExplicitHs(max(0, atom.GetNumExplicitHs() - 1))
+        rw.AddBond(idx, rw.AddAtom(Chem.Atom(0)), Chem.BondType.SINGLE)
+    out = rw.GetMol()
+    try:
+        Chem.SanitizeMol(out)
+    except Exception as exc:  # noqa: BLE001 - RDKit raises several types
+        raise ValueError(f"cannot put ends on its first and last atoms ({_first_line(exc)})") from None
+    return Chem.MolToSmiles(out)
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 @lru_cache(maxsize=1)

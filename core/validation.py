@@ -3,8 +3,9 @@
 :func:`detect` guesses the structure column, its domain (molecule SMILES, polymer repeat
 unit with two ``*``, chemical formula, or CIF crystal structures) and the numeric target
 columns; every guess can be overridden.  :func:`validate` checks each row and returns the
-valid rows plus a report naming every bad row, its value and the reason.  Line numbers
-count the header as line 1, as in a spreadsheet.
+valid rows plus a report naming every bad row, its value and the reason, including rows
+that a featurizer of the screen cannot read.  Line numbers count the header as line 1, as
+in a spreadsheet (or the lines of a text box, for typed input).
 """
 
 from __future__ import annotations
@@ -14,13 +15,18 @@ import re
 from dataclasses import asdict, dataclass, field
 from enum import Enum
 from pathlib import Path
+from typing import Sequence
 
 import pandas as pd
+from rdkit import Chem
 
-from core.domains import Domain, parse
+from core.domains import Domain, EndsConvention, has_marked_ends, parse, starred, structure_key
 from core.errors import InputError
+from core.tables import split_unit
 
 _SAMPLE = 200
+#: Fraction of rows with * ends from which a column that also holds plain SMILES is polymers.
+_MIXED_POLYMER = 0.1
 _ID_NAME = re.compile(r"^(id|idx|index|no|num|number|row|#|unnamed.*|compound_?id|mol_?id)$", re.I)
 
 
@@ -71,6 +77,10 @@ class ValidationReport:
     issues: list[RowIssue]
     duplicate_groups: list[list[int]]
     duplicates: Duplicates
+    notes: list[str] = field(default_factory=list)
+    units: dict[str, str] = field(default_factory=dict)
+    ends: EndsConvention = EndsConvention.EXPLICIT
+    featurizers: list[str] = field(default_factory=list)
 
     @property
     def n_valid(self) -> int:
@@ -89,7 +99,16 @@ class ValidationReport:
             "issues": [asdict(i) for i in self.issues],
             "duplicate_groups": self.duplicate_groups,
             "duplicates": self.duplicates.value,
+            "notes": self.notes,
+            "units": self.units,
+            "ends": self.ends.value,
+            "featurizers_checked": self.featurizers,
         }
+
+    def unit(self, target: str | None = None) -> str:
+        """The unit written in the header of ``target`` (default: the first target), or ""."""
+        target = target or (self.detection.targets[0] if self.detection.targets else "")
+        return self.units.get(target, split_unit(target)[1] if target else "")
 
 
 def _is_cif(value: str) -> bool:
@@ -128,8 +147,11 @@ def _pick_domain(name: str, frac: dict[str, float]) -> tuple[str, float]:
         order = ["cif", Domain.INORGANIC.value]
     elif re.search(r"smiles|polymer|monomer|repeat", lname):
         order = [Domain.POLYMER.value, Domain.MOLECULE.value]
-    best = max(order, key=lambda k: (frac[k], -order.index(k)))
-    return best, frac[best]
+    scores = dict(frac)
+    if frac[Domain.POLYMER.value] >= _MIXED_POLYMER:  # molecules never have * ends: a mixed column is polymers
+        scores[Domain.POLYMER.value] = frac[Domain.POLYMER.value] + frac[Domain.MOLECULE.value]
+    best = max(order, key=lambda k: (scores[k], -order.index(k)))
+    return best, scores[best]
 
 
 def _non_empty(series: pd.Series) -> list[str]:
@@ -220,56 +242,116 @@ def _check_columns(table, structure, targets) -> None:
 
 def validate(table: pd.DataFrame, structure: str | None = None, targets: list[str] | str | None = None,
              domain: Domain | str | None = None, duplicates: Duplicates | str = Duplicates.REPORT,
-             base_dir: str | Path | None = None) -> ValidationReport:
+             base_dir: str | Path | None = None, *, ends: EndsConvention | str = EndsConvention.EXPLICIT,
+             featurizers: Sequence | str | None = "default", first_line: int = 2) -> ValidationReport:
     """Check every row; keep the valid ones and report the others.
 
-    A row is valid when its structure parses in the detected (or given) domain and every
-    target is a finite number.  The valid table has columns ``structure`` (the cleaned
-    structure string; for CIF input the reduced formula), one column per target, ``line``
-    (the row's line in the file) and ``cif`` for crystal-structure input.
+    A row is valid when its structure parses in the detected (or given) domain, every
+    featurizer in ``featurizers`` can read it, and every target is a finite number.  The
+    valid table has columns ``structure`` (the cleaned structure string: polymer repeat
+    units always with ``*`` ends; for CIF input the reduced formula), one column per
+    target, ``line`` (the row's line in the file) and ``cif`` for crystal-structure input.
 
     Parameters
     ----------
     duplicates : {"report", "average", "first"}
-        Rows with the same structure (canonical SMILES or reduced formula) are listed in
-        the report; "average" and "first" also merge them.
+        Rows with the same structure (:func:`core.domains.structure_key`: stereo-free
+        canonical SMILES, the frame-free key of a polymer, the reduced formula) are listed
+        in the report; "average" and "first" also merge them.
     base_dir : path, optional
         Folder against which CIF file names in the structure column are resolved.
+    ends : {"explicit", "implicit"}
+        How polymer repeat units mark their ends (:class:`core.domains.EndsConvention`):
+        with "implicit", a SMILES without ``*`` is a repeat unit whose first and last heavy
+        atoms are the ends.  A column that mixes both ways is named in ``notes``.
+    featurizers : "default", sequence or None
+        Featurizers (objects, registry names or specs) that must read every kept row;
+        "default" is :func:`core.features.default_featurizers` of the domain (morgan, maccs
+        and rdkit2d, or composition); None or ``()`` checks parsing only.
+    first_line : int
+        Line of the table's first row (index 0): 2 for a file whose header is line 1,
+        1 for text typed in a box without a header.
     """
     detection = detect(table, structure, domain, targets)
     duplicates = Duplicates(duplicates)
+    ends = EndsConvention.parse(ends)
     issues: list[RowIssue] = []
     rows = []
     for index, row in table.iterrows():
-        line = int(index) + 2 if isinstance(index, (int,)) or str(index).isdigit() else 0
-        parsed = _check_row(row, detection, line, issues, base_dir)
+        line = int(index) + first_line if isinstance(index, int) or str(index).isdigit() else 0
+        parsed = _check_row(row, detection, line, issues, base_dir, ends)
         if parsed is not None:
             rows.append(parsed)
-    columns = ["structure", *detection.targets, "line", "key"] + (["cif"] if detection.cif else [])
+    notes = _convention_notes(table[detection.structure], detection, ends)
+    checked = _featurizers(featurizers, detection)
+    rows = _drop_unreadable(rows, detection, checked, issues)
+    issues.sort(key=lambda i: i.line)
+    valid, groups = _merge_duplicates(rows, detection, duplicates)
+    units = {t: split_unit(t)[1] for t in detection.targets}
+    return ValidationReport(detection, len(table), valid, issues, groups, duplicates, notes=notes,
+                            units=units, ends=ends, featurizers=[f.label() for f in checked])
+
+
+def _featurizers(featurizers, detection: Detection) -> list:
+    """The featurizer objects that judge the rows (see :func:`validate`)."""
+    from core.features import as_featurizers, default_featurizers
+
+    if featurizers is None or (not isinstance(featurizers, str) and len(featurizers) == 0):
+        return []
+    if isinstance(featurizers, str) and featurizers == "default":
+        return default_featurizers(detection.domain)
+    return as_featurizers([featurizers] if isinstance(featurizers, str) else featurizers)
+
+
+def _drop_unreadable(rows: list[dict], det: Detection, featurizers: list, issues: list[RowIssue]) -> list[dict]:
+    """Rows every featurizer can read; an issue for each of the others."""
+    from core.features import failed_rows
+
+    if not featurizers or not rows:
+        return rows
+    unique = list(dict.fromkeys(r["structure"] for r in rows))
+    failed = failed_rows(unique, featurizers)
+    bad = {unique[i]: reason for i, reason in failed.items()}
+    for r in rows:
+        if r["structure"] in bad:
+            issues.append(RowIssue(r["line"], det.structure, r["_text"][:80], bad[r["structure"]]))
+    return [r for r in rows if r["structure"] not in bad]
+
+
+def _merge_duplicates(rows: list[dict], det: Detection, duplicates: Duplicates) -> tuple[pd.DataFrame, list]:
+    columns = ["structure", *det.targets, "line", "key"] + (["cif"] if det.cif else [])
     valid = pd.DataFrame(rows, columns=columns)
     groups = [g["line"].tolist() for _, g in valid.groupby("key", sort=False) if len(g) > 1]
     if duplicates is Duplicates.AVERAGE and groups:
-        agg = {c: "first" for c in valid.columns if c not in detection.targets and c != "key"}
-        agg.update({t: "mean" for t in detection.targets})
+        agg = {c: "first" for c in valid.columns if c not in det.targets and c != "key"}
+        agg.update({t: "mean" for t in det.targets})
         valid = valid.groupby("key", sort=False, as_index=False).agg(agg)
     elif duplicates is Duplicates.FIRST and groups:
         valid = valid.drop_duplicates("key", keep="first")
-    valid = valid.drop(columns=["key"]).reset_index(drop=True)
-    return ValidationReport(detection, len(table), valid, issues, groups, duplicates)
+    return valid.drop(columns=["key"]).reset_index(drop=True), groups
 
 
-def _check_row(row, det: Detection, line: int, issues: list[RowIssue], base_dir) -> dict | None:
+def _parse_structure(text: str, det: Detection, ends: EndsConvention) -> str:
+    """The structure string every later step reads (repeat units with ``*`` ends)."""
+    if det.domain is Domain.POLYMER:
+        text = starred(text, ends) if text else text
+        parse(text, Domain.POLYMER)
+        return text
+    parse(text, det.domain)
+    return text
+
+
+def _check_row(row, det: Detection, line: int, issues: list[RowIssue], base_dir, ends) -> dict | None:
     raw = row[det.structure]
     text = "" if raw is None else str(raw).strip()
     ok = True
-    record: dict = {"line": line}
+    record: dict = {"line": line, "_text": text}
     try:
         if det.cif:
             record.update(_cif_record(text, base_dir))
         else:
-            obj = parse(text, det.domain)
-            record["structure"] = text
-            record["key"] = _key(obj, det.domain)
+            record["structure"] = _parse_structure(text, det, ends)
+            record["key"] = structure_key(record["structure"], det.domain)
     except ValueError as exc:
         issues.append(RowIssue(line, det.structure, text[:80], str(exc)))
         ok = False
@@ -285,12 +367,39 @@ def _check_row(row, det: Detection, line: int, issues: list[RowIssue], base_dir)
     return record if ok else None
 
 
-def _key(obj, domain: Domain) -> str:
-    if domain is Domain.INORGANIC:
-        return obj.reduced_formula
-    from rdkit import Chem
+def _ends_counts(values: pd.Series) -> tuple[int, int, str]:
+    """Rows with marked ends, valid SMILES rows without, and the first of those."""
+    marked = unmarked = 0
+    example = ""
+    for value in values.astype(str):
+        text = value.strip()
+        if not text:
+            continue
+        if has_marked_ends(text):
+            marked += 1
+        elif Chem.MolFromSmiles(text) is not None:
+            unmarked += 1
+            example = example or text
+    return marked, unmarked, example
 
-    return Chem.MolToSmiles(obj)
+
+def _convention_notes(values: pd.Series, det: Detection, ends: EndsConvention) -> list[str]:
+    """A note when a column mixes repeat units with and without marked ends."""
+    if det.cif or det.domain is Domain.INORGANIC:
+        return []
+    marked, unmarked, example = _ends_counts(values)
+    if not marked or not unmarked:
+        return []
+    mix = (f"The structure column mixes two ways of writing polymer repeat units: {marked} rows mark the two "
+           f"ends with * and {unmarked} do not (e.g. '{example[:60]}').")
+    if det.domain is Domain.MOLECULE:
+        return [mix + " As molecules, the rows with * ends are left out; choose the polymer domain with "
+                      "implicit ends to keep both."]
+    if ends is EndsConvention.IMPLICIT:
+        return [mix + f" With implicit ends, the {unmarked} without * were read as repeat units whose first and "
+                      "last heavy atoms are the ends."]
+    return [mix + f" With explicit ends, the {unmarked} without * are left out; choose implicit ends to read "
+                  "them as repeat units whose first and last heavy atoms are the ends."]
 
 
 def _cif_record(text: str, base_dir) -> dict:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 from pathlib import Path
 from typing import Callable
 
@@ -121,10 +122,10 @@ def load_run(path: str | Path):
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _read_table(_data: bytes, name: str, digest: str, limit: int) -> pd.DataFrame:
+def _read_table(_data: bytes, name: str, digest: str, limit: int, sheet: str | None = None) -> pd.DataFrame:
     from core.tables import read_table
 
-    return read_table(_data, name)  # keyed by the content's digest and the size limit, not the bytes
+    return read_table(_data, name, sheet=sheet)  # keyed by the content's digest and the size limit, not the bytes
 
 
 def upload_limit_mb() -> int:
@@ -136,17 +137,17 @@ def upload_limit_mb() -> int:
     return max(1, math.ceil(max_upload_bytes() / 2**20))
 
 
-def read_upload(upload) -> tuple[pd.DataFrame, str]:
+def read_upload(upload, sheet: str | None = None) -> tuple[pd.DataFrame, str]:
     """The table of an uploaded file and the digest of its content (InputError with a clear
     reason if it cannot be read).  The file is hashed once per rerun, here."""
     from core.tables import max_upload_bytes
 
     data = upload.getvalue()
     fid = digest(data)
-    return _read_table(data, upload.name, fid, max_upload_bytes()), fid
+    return _read_table(data, upload.name, fid, max_upload_bytes(), sheet), fid
 
 
-def upload_table(upload) -> tuple[pd.DataFrame, str]:
+def upload_table(upload, sheet: str | None = None) -> tuple[pd.DataFrame, str]:
     """:func:`read_upload`, or an error naming the file and a stop of the page."""
     from core.tables import max_upload_bytes
 
@@ -154,10 +155,44 @@ def upload_table(upload) -> tuple[pd.DataFrame, str]:
         if upload.size > max_upload_bytes():
             raise InputError(f"{upload.name} is {upload.size / 2**20:.1f} MB; the limit is {upload_limit_mb()} MB "
                              "(MDL_MAX_UPLOAD_MB)")
-        return read_upload(upload)
+        return read_upload(upload, sheet)
     except InputError as exc:
-        st.error(f"Cannot read {upload.name}: {exc}")
+        st.error(md_message(f"Cannot read {upload.name}: {exc}"))
         st.stop()
+
+
+# ====================================================================== messages
+_QUOTED = re.compile(r"""(?<![\w])(?:'([^'\n]+)'|"([^"\n]+)")(?![\w])""")
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>#|~$])")
+
+
+def _escape(text: str) -> str:
+    return _MARKDOWN.sub(r"\\\1", text)
+
+
+def _code(text: str) -> str:
+    fence = "``" if "`" in text else "`"
+    pad = " " if "`" in text else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def md_message(text: str) -> str:
+    """A core message as Markdown that shows it as written: quoted structure strings
+    (``'*CC(*)C'``) become inline code, and every other Markdown character is escaped, so
+    the ``*`` of a repeat unit is never taken for italics."""
+    text = str(text)
+    out, pos = [], 0
+    for match in _QUOTED.finditer(text):
+        out.append(_escape(text[pos:match.start()]))
+        out.append(_code(match.group(1) or match.group(2)))
+        pos = match.end()
+    out.append(_escape(text[pos:]))
+    return "".join(out)
+
+
+def show_message(kind: str, text: str, **kwargs) -> None:
+    """``st.error``/``st.warning``/``st.info``/``st.success`` of a core message, via :func:`md_message`."""
+    getattr(st, kind)(md_message(text), **kwargs)
 
 
 def run_or_stop(empty_message: str, picker_key: str):
@@ -191,8 +226,9 @@ def dataset():
 
 
 def dataset_caption(ds) -> str:
-    unit = f" ({ds.unit})" if ds.unit else ""
-    return (f"**{ds.name}**: {ds.n_rows} rows of {ds.domain.value} structures, target *{ds.target}*{unit}")
+    unit = f" ({_escape(ds.unit)})" if ds.unit else ""
+    return (f"**{_escape(ds.name)}**: {ds.n_rows} rows of {ds.domain.value} structures, "
+            f"target *{_escape(ds.target)}*{unit}")
 
 
 def consume(job) -> bool:
@@ -240,12 +276,12 @@ def job_panel(kind: str, *, label: str, name: str | None = None) -> object | Non
                 job.cancel()
                 st.toast("Cancelling: the job stops at its next check.")
         elif snap.status is JobStatus.FAILED:
-            st.error(f"{label} failed: {snap.error}")
+            st.error(md_message(f"{label} failed: {snap.error}"))
             if job.error_detail:
                 with st.expander("Technical details"):
                     st.code(job.error_detail)
         elif snap.status is JobStatus.CANCELLED:
-            st.warning(f"{label} was cancelled ({snap.message}).")
+            st.warning(md_message(f"{label} was cancelled ({snap.message})."))
         elif snap.status is JobStatus.DONE:
             st.caption(f"{label} finished in {snap.elapsed:.1f} s.")
         if snap.logs:
@@ -355,12 +391,15 @@ def past_runs_picker(key: str) -> None:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _validate(_table: pd.DataFrame, table_id: str, structure: str, target: str, domain: str, duplicates: str):
+def _validate(_table: pd.DataFrame, table_id: str, structure: str, target: str, domain: str, duplicates: str,
+              ends: str):
     from core.validation import validate
 
-    return validate(_table, structure=structure, targets=[target], domain=domain, duplicates=duplicates)
+    return validate(_table, structure=structure, targets=[target], domain=domain, duplicates=duplicates, ends=ends)
 
 
-def validate_table(table: pd.DataFrame, table_id: str, structure: str, target: str, domain: str, duplicates: str):
-    """core.validation.validate, cached per (file, columns, domain, duplicates)."""
-    return _validate(table, table_id, structure, target, domain, duplicates)
+def validate_table(table: pd.DataFrame, table_id: str, structure: str, target: str, domain: str, duplicates: str,
+                   ends: str = "explicit"):
+    """core.validation.validate (with the domain's default featurizers as judges), cached
+    per (file and sheet, columns, domain, duplicates, polymer ends convention)."""
+    return _validate(table, table_id, structure, target, domain, duplicates, ends)

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_state import JobKind, Key, ensure_navigation, libraries, scheduler
+from app_state import ENDS_LABELS, JobKind, Key, ensure_navigation, libraries, scheduler
 from core.compute.dask_backend import describe
-from core.domains import Domain
+from core.domains import Domain, EndsConvention
 from core.errors import InputError
 from core.jobs import build_work
 from core.pretrain.builder import BuildConfig
 from core.pretrain.presets import PRESETS
+from core.tables import split_unit, table_format_note
 from core.validation import detect, numeric_columns
 from core.workspace import available_libraries, new_user_library, slug, user_libraries_dir
-from pages._widgets import (compute_text, consume, download_csv, job_panel, latest_job, submit,
+from pages._widgets import (compute_text, consume, download_csv, job_panel, latest_job, show_message, submit,
                             upload_limit_mb, upload_table, validate_table, workers_table)
 
 ensure_navigation()
@@ -74,61 +75,84 @@ st.subheader("Pretrain on your own larger dataset")
 st.markdown(f"Upload a table of a property with plenty of data (at least {MIN_SOURCE_ROWS} valid rows; thousands "
             "are better). Nets of random shapes are trained on it, in the background, into a new library beside "
             "the shipped one; its models then join the screens as candidates.")
-upload = st.file_uploader("CSV, TSV or Excel", type=["csv", "tsv", "txt", "xlsx"], key="build_upload",
-                          max_upload_size=upload_limit_mb())
+upload = st.file_uploader("CSV, TSV or Excel", key="build_upload", max_upload_size=upload_limit_mb())
 job = job_panel(JobKind.BUILD, label="Library build")
 if upload is not None:
     table, fid = upload_table(upload)
+    sheets = table.attrs.get("sheets") or []
+    if len(sheets) > 1:
+        sheet = st.selectbox("Sheet", sheets, index=sheets.index(table.attrs["sheet"]), key=f"b_sheet_{fid}")
+        if sheet != table.attrs["sheet"]:
+            table, _ = upload_table(upload, sheet)
+    tid = f"{fid}:{table.attrs.get('sheet', '')}"
+    if table_format_note(table.attrs):
+        st.caption(table_format_note(table.attrs))
     columns = [str(c) for c in table.columns]
     try:
         guess = detect(table)
     except InputError as exc:
-        st.warning(f"Detection: {exc}. Choose the columns below.")
+        show_message("warning", f"Detection: {exc}. Choose the columns below.")
         guess = None
     c1, c2, c3 = st.columns(3)
-    structure = c1.selectbox("Structure column", columns, key=f"b_structure_{fid}",
+    structure = c1.selectbox("Structure column", columns, key=f"b_structure_{tid}",
                              index=columns.index(guess.structure) if guess else 0)
     domains = [d.value for d in Domain]
-    domain = c2.selectbox("Domain", domains, key=f"b_domain_{fid}",
+    domain = c2.selectbox("Domain", domains, key=f"b_domain_{tid}",
                           index=domains.index(guess.domain.value) if guess else 0)
     others = [c for c in columns if c != structure] or columns
     numeric = numeric_columns(table, exclude=structure)
-    target = c3.selectbox("Target column", others, key=f"b_target_{fid}",
+    target = c3.selectbox("Target column", others, key=f"b_target_{tid}",
                           index=others.index(numeric[0]) if numeric and numeric[0] in others else 0)
+    ends = EndsConvention.EXPLICIT.value
+    if domain == Domain.POLYMER.value:
+        ends = st.radio("Polymer repeat-unit ends", [e.value for e in EndsConvention], horizontal=True,
+                        key=f"b_ends_{tid}", format_func=ENDS_LABELS.get)
     try:
-        report = validate_table(table, fid, structure, target, domain, "average")
+        with st.spinner("Validating every row..."):
+            report = validate_table(table, tid, structure, target, domain, "average", ends)
     except InputError as exc:
-        st.error(str(exc))
+        show_message("error", str(exc))
         st.stop()
-    st.caption(f"{report.n_valid} valid rows of {report.n_rows} (repeated structures averaged).")
+    st.caption(f"{report.n_valid} valid rows of {report.n_rows} (repeated structures averaged"
+               + (f"; {len({i.line for i in report.issues})} rows left out, see the report" if report.issues else "")
+               + ").")
+    for note in report.notes:
+        show_message("warning", note)
     if report.issues:
-        download_csv(report.issues_frame(), "build-validation", "Validation report (CSV)", f"b_issues_{fid}")
+        download_csv(report.issues_frame(), "build-validation", "Validation report (CSV)", f"b_issues_{tid}")
     if report.n_valid < MIN_SOURCE_ROWS:
         st.error(f"Only {report.n_valid} valid rows: pretraining needs at least {MIN_SOURCE_ROWS} "
                  f"(for a small target, use the Transfer page instead).")
         st.stop()
+    label, header_unit = split_unit(target)
     n1, n2, n3 = st.columns(3)
     name = n1.text_input("Library name", value=slug(upload.name.rsplit(".", 1)[0]) or "my_library",
-                         key=f"b_name_{fid}")
-    prop = n2.text_input("Property (shown on model cards)", value=target, key=f"b_prop_{fid}")
-    unit = n3.text_input("Unit", key=f"b_unit_{fid}")
-    preset = st.radio("Preset", ["tiny", "starter"], horizontal=True, key=f"b_preset_{fid}",
+                         key=f"b_name_{tid}")
+    # keyed by the target column: choosing another column relabels the property (and its unit)
+    prop = n2.text_input("Property (shown on model cards)", value=label, key=f"b_prop_{tid}_{target}")
+    unit = n3.text_input("Unit", value=header_unit, key=f"b_unit_{tid}_{target}")
+    preset = st.radio("Preset", ["tiny", "starter"], horizontal=True, key=f"b_preset_{tid}",
                       format_func=lambda p: f"{p}: {PRESETS[p].description}")
     busy = job is not None and not job.done
     if st.button("Build the library", type="primary", disabled=busy, key="b_start", icon=":material/construction:"):
         try:
             out = new_user_library(name)
-            source = {"name": slug(name), "domain": Domain(domain), "property": prop or target, "unit": unit,
-                      "table": report.valid.rename(columns={target: "target"})[["structure", "target"]],
-                      "note": f"uploaded by the user as {upload.name}"}
+            source = {"name": slug(name), "domain": Domain(domain), "property": prop.strip() or label,
+                      "unit": unit.strip(),
+                      "table": report.valid.rename(columns={target: "target"})[["structure", "target", "line"]],
+                      "note": f"uploaded by the user as {upload.name}, target column {target!r}"}
             config = BuildConfig(out=out, preset=preset, scheduler=scheduler())
             submit(JobKind.BUILD, build_work(config, source), name=f"build {out.name}")
             st.rerun()
         except InputError as exc:
-            st.error(str(exc))
+            show_message("error", str(exc))
 
 if job is not None and job.done and job.result is not None:
     s = job.result
     st.success(f"Built {s.trained_models} models into {s.library} in {s.seconds:.0f} s; it is now in use.")
     if s.failures:
-        st.warning("Some stacks failed: " + "; ".join(f"{k}: {v}" for k, v in s.failures.items()))
+        show_message("warning", "Some stacks failed: " + "; ".join(f"{k}: {v}" for k, v in s.failures.items()))
+    for source_name, rows in s.unreadable.items():
+        show_message("warning", f"{source_name}: {len(rows)} rows could not be featurized and were left out: "
+                     + "; ".join(f"line {r['line']} '{r['structure']}': {r['reason']}" if "line" in r else
+                                 f"'{r['structure']}': {r['reason']}" for r in rows[:5]) + (" ..." if len(rows) > 5 else ""))

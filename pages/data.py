@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_state import Duplicates, Key, Page, ensure_navigation
+from app_state import ENDS_LABELS, Duplicates, Key, Page, ensure_navigation
 from core import datasets
-from core.domains import IDENTIFIER, Domain
+from core.domains import IDENTIFIER, Domain, EndsConvention
 from core.errors import InputError
+from core.tables import split_unit, table_format_note
 from core.validation import detect, numeric_columns
 from core.viz.data import target_histogram
 from core.viz.depict import preview_table
-from core.workspace import EXAMPLE_ROWS, check_rows, from_report, load_example
-from pages._widgets import (dataset, dataset_caption, download_csv, show_figure, upload_table,
-                            upload_limit_mb, validate_table, viewer_3d)
+from core.workspace import EXAMPLE_ROWS, from_report, load_example, rows_advice
+from pages._widgets import (dataset, dataset_caption, download_csv, md_message, show_figure, show_message,
+                            upload_limit_mb, upload_table, validate_table, viewer_3d)
 
 ensure_navigation()
 
-UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "xlsm", "zip", "cif"]
 
 st.title("Data")
 source = st.radio("Where is your data?", ["Upload a file", "A bundled example"], horizontal=True, key="data_source")
@@ -39,24 +39,33 @@ if source == "A bundled example":
 # ---------------------------------------------------------------- an upload
 else:
     limit_mb = upload_limit_mb()
+    # no type filter: a wrong file (a picture, a PDF) gets a sentence saying what was expected, not a bare "!"
     upload = st.file_uploader(f"CSV, TSV, Excel (.xlsx) or a zip of CIF files; up to {limit_mb} MB",
-                              type=UPLOAD_TYPES, key="data_upload", max_upload_size=limit_mb)
+                              key="data_upload", max_upload_size=limit_mb)
     st.caption("Files are read as text or cell values only: nothing uploaded is ever unpickled or executed.")
     if upload is not None:
         table, fid = upload_table(upload)
-        st.markdown(f"**{upload.name}**: {len(table)} rows, {len(table.columns)} columns")
+        sheets = table.attrs.get("sheets") or []
+        if len(sheets) > 1:
+            sheet = st.selectbox("Sheet", sheets, index=sheets.index(table.attrs["sheet"]), key=f"sheet_{fid}")
+            if sheet != table.attrs["sheet"]:
+                table, _ = upload_table(upload, sheet)
+        tid = f"{fid}:{table.attrs.get('sheet', '')}"
+        st.markdown(f"**{md_message(upload.name)}**: {len(table)} rows, {len(table.columns)} columns")
+        if table_format_note(table.attrs):
+            st.caption(table_format_note(table.attrs))
         st.dataframe(table.head(8), hide_index=True)
         try:
             found = detect(table)
         except InputError as exc:
-            st.warning(f"Detection: {exc}. Choose the columns below.")
+            show_message("warning", f"Detection: {exc}. Choose the columns below.")
             found = None
         columns = [str(c) for c in table.columns]
         c1, c2, c3 = st.columns(3)
-        structure = c1.selectbox("Structure column", columns, key=f"structure_{fid}",
+        structure = c1.selectbox("Structure column", columns, key=f"structure_{tid}",
                                  index=columns.index(found.structure) if found else 0)
         domains = [d.value for d in Domain]
-        domain = c2.selectbox("Domain", domains, key=f"domain_{fid}",
+        domain = c2.selectbox("Domain", domains, key=f"domain_{tid}",
                               index=domains.index(found.domain.value) if found else 0,
                               help=", ".join(f"{d.value}: {IDENTIFIER[d]}" for d in Domain))
         numeric = numeric_columns(table, exclude=structure)
@@ -66,38 +75,52 @@ else:
         if default_target is None:
             st.error("The table has only one column: it needs a structure column and a numeric target column.")
             st.stop()
-        target = c3.selectbox("Target column", others, key=f"target_{fid}", index=others.index(default_target))
+        target = c3.selectbox("Target column", others, key=f"target_{tid}", index=others.index(default_target))
+        ends = EndsConvention.EXPLICIT.value
+        if domain == Domain.POLYMER.value:
+            ends = st.radio("Polymer repeat-unit ends", [e.value for e in EndsConvention], horizontal=True,
+                            key=f"ends_{tid}", format_func=ENDS_LABELS.get,
+                            help="Public tables write repeat units with `[*]` ends, without them (the first and "
+                                 "last heavy atoms being the ends, e.g. `C(S1)=CC=C1` for polythiophene), or both.")
         c4, c5 = st.columns([2, 1])
-        duplicates = c4.radio("Repeated structures", list(Duplicates), horizontal=True, key=f"dups_{fid}",
+        duplicates = c4.radio("Repeated structures", list(Duplicates), horizontal=True, key=f"dups_{tid}",
                               format_func=lambda d: {"average": "average their targets", "first": "keep the first",
                                                      "report": "keep all (report them)"}[d])
-        unit = c5.text_input("Unit of the target (optional)", key=f"unit_{fid}")
+        unit = c5.text_input("Unit of the target (optional)", value=split_unit(target)[1], key=f"unit_{tid}_{target}")
         try:
             with st.spinner("Validating every row..."):
-                report = validate_table(table, fid, structure, target, domain, str(duplicates))
+                report = validate_table(table, tid, structure, target, domain, str(duplicates), ends)
         except InputError as exc:
-            st.error(str(exc))
+            show_message("error", str(exc))
             st.stop()
         bad_rows = len({i.line for i in report.issues})
         v = st.columns(3)
         v[0].metric("Rows", report.n_rows)
         v[1].metric("Valid", report.n_valid)
         v[2].metric("Rows with problems", bad_rows)
+        for note in report.notes:
+            show_message("warning", note, icon=":material/call_split:")
         if report.issues:
-            st.markdown("**Validation report**: every row that was left out, and why")
+            st.markdown("**Validation report**: every row that was left out, and why (lines of the file; the "
+                        "header is line 1)")
             issues = report.issues_frame()
             st.dataframe(issues, hide_index=True, height=min(400, 40 + 35 * len(issues)))
-            download_csv(issues, f"{upload.name}-validation", "Validation report (CSV)", f"dl_issues_{fid}")
+            download_csv(issues, f"{upload.name}-validation", "Validation report (CSV)", f"dl_issues_{tid}")
+        if report.featurizers:
+            st.caption(f"Every valid row was read by the featurizers the screen uses: {', '.join(report.featurizers)}.")
         if report.duplicate_groups:
             st.caption(f"{len(report.duplicate_groups)} groups of rows share a structure (lines "
                        + "; ".join(", ".join(map(str, g)) for g in report.duplicate_groups[:5])
                        + (" ..." if len(report.duplicate_groups) > 5 else "") + f"): {duplicates}.")
-        problem = check_rows(report.n_valid)
-        if problem:
-            st.error(problem + (" Check the structure and target columns chosen above." if report.issues else ""))
+        advice = rows_advice(report.n_valid)
+        if advice is not None and advice.level == "error":
+            show_message("error", advice.message + (" Check the structure and target columns chosen above."
+                                                    if report.issues else ""))
             st.stop()
         st.session_state[Key.DATASET] = from_report(report, upload.name.rsplit(".", 1)[0], target, unit)
         st.success(f"{report.n_valid} valid rows are in use.", icon=":material/check:")
+        if advice is not None:
+            show_message("warning", advice.message)
 
 # ---------------------------------------------------------------- the current dataset
 ds = dataset()

@@ -1,3 +1,6 @@
+from pathlib import Path
+
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -5,7 +8,8 @@ from hypothesis import strategies as st
 
 from core.domains import Domain
 from core.errors import InputError
-from core.tables import read_table
+from core.features.base import Featurizer
+from core.tables import read_lines, read_table
 from core.validation import detect, validate
 
 from tests.crystals import CIF, zip_bytes
@@ -129,3 +133,101 @@ def test_random_strings_never_crash(structures, targets):
             validate(table, domain=domain)
         except InputError:
             pass
+
+
+# --- featurizers as judges, polymer conventions, units, line numbers ------------------------
+
+DATA = Path(__file__).parent / "data"
+
+
+class NoChlorine(Featurizer):
+    """A featurizer for the tests that cannot read chlorine compounds."""
+
+    name = "nochlorine"
+
+    def _columns(self):
+        return ["n"]
+
+    def _featurize_one(self, text):
+        if "Cl" in text:
+            raise ValueError("cannot handle chlorine")
+        return np.array([1.0])
+
+
+def test_rows_a_featurizer_cannot_read_are_reported_with_line_value_and_reason():
+    table = _table("smiles,y\nCCO,1\nCCCl,2\nCCN,3\nClCCl,4\n")
+    report = validate(table, featurizers=[NoChlorine().fit(), "morgan"])
+    assert [i.message() for i in report.issues] == [
+        "line 3, smiles = 'CCCl': cannot handle chlorine (nochlorine cannot read it)",
+        "line 5, smiles = 'ClCCl': cannot handle chlorine (nochlorine cannot read it)",
+    ]
+    assert report.valid["line"].tolist() == [2, 4]
+    assert report.featurizers == ["nochlorine", "morgan(n_bits=2048, polymer_ends=trimer, radius=2)"]
+
+
+def test_the_domains_default_featurizers_judge_by_default():
+    report = validate(_table("formula,y\nNaCl,1\nAm2O3,2\nKBr,3\n"))
+    assert [(i.line, i.reason) for i in report.issues] == [
+        (3, "has no elemental features for Am (available: H to Pu) (composition cannot read it)")]
+    assert report.featurizers == ["composition(stats=classic)"]
+    unchecked = validate(_table("formula,y\nNaCl,1\nAm2O3,2\nKBr,3\n"), featurizers=None)
+    assert unchecked.n_valid == 3 and unchecked.featurizers == []
+
+
+def test_a_column_mixing_starred_and_unstarred_units_is_named_with_counts():
+    table = read_table(DATA / "mixed_polymer_ends.csv")
+    report = validate(table)
+    assert report.detection.domain is Domain.POLYMER and report.n_valid == 20
+    assert report.notes == [
+        "The structure column mixes two ways of writing polymer repeat units: 20 rows mark the two ends with * and "
+        "20 do not (e.g. 'C(S1)=CC=C1'). With explicit ends, the 20 without * are left out; choose implicit ends to "
+        "read them as repeat units whose first and last heavy atoms are the ends."]
+    assert {i.line for i in report.issues} == set(range(22, 42))
+    assert report.issues[0].reason.startswith("has no * ends")
+
+
+def test_implicit_ends_keep_every_row_and_find_the_same_polymer_written_twice():
+    report = validate(read_table(DATA / "mixed_polymer_ends.csv"), ends="implicit")
+    assert report.n_valid == 40 and report.issues == []
+    assert "With implicit ends, the 20 without * were read as repeat units" in report.notes[0]
+    structures = report.valid.set_index("line")["structure"]
+    assert structures[22] == "*c1ccc(*)s1" and structures[20] == "[*]C(F)(F)C([*])(F)F"
+    assert report.duplicate_groups == [[8, 38], [21, 31]]  # PVAc and PCL, each from the other end
+    assert validate(read_table(DATA / "mixed_polymer_ends.csv"), ends="implicit", duplicates="average").n_valid == 38
+
+
+def test_a_mixed_column_read_as_molecules_says_what_is_lost():
+    report = validate(read_table(DATA / "mixed_polymer_ends.csv"), domain="molecule")
+    assert report.n_valid == 20 and "As molecules, the rows with * ends are left out" in report.notes[0]
+
+
+def test_placeholder_ends_become_stars_for_everything_downstream():
+    report = validate(_table("unit,y\n[At]CC([At])c1ccccc1,1\n[*:1]CC([*:2])C,2\n*CC*,3\n"), domain="polymer")
+    assert report.valid["structure"].tolist() == ["*CC(*)c1ccccc1", "[*:1]CC([*:2])C", "*CC*"]
+
+
+def test_frames_and_stereo_are_one_structure():
+    polymers = validate(_table("unit,y\n*OCCCCCC(*)=O,1\n*CCCCCC(=O)O*,2\n*CCO*,3\n"), domain="polymer")
+    assert polymers.duplicate_groups == [[2, 3]]
+    molecules = validate(_table("smiles,y\nC/C=C/C,1\nC/C=C\\C,2\nCCO,3\n"))
+    assert molecules.duplicate_groups == [[2, 3]]
+
+
+def test_units_are_read_from_the_header():
+    report = validate(read_table(DATA / "european_polymers.csv"))
+    assert report.n_valid == 40 and report.units == {"Tg (K)": "K"} and report.unit() == "K"
+    assert report.valid["Tg (K)"].iloc[0] == pytest.approx(195.5)
+    assert validate(_table("smiles,logS\nCCO,1\n")).unit() == ""
+
+
+def test_typed_lines_are_numbered_as_in_the_box():
+    report = validate(read_lines("CCO\n\nC1CC\nCCN"), structure="structure", targets=[], domain="molecule",
+                      first_line=1)
+    assert [(i.line, i.value) for i in report.issues] == [(3, "C1CC")]
+    assert report.valid["line"].tolist() == [1, 4]
+
+
+def test_report_dict_carries_notes_units_and_featurizers():
+    doc = validate(read_table(DATA / "mixed_polymer_ends.csv"), ends="implicit").to_dict()
+    assert doc["ends"] == "implicit" and doc["units"] == {"Tg (K)": "K"} and len(doc["notes"]) == 1
+    assert [f.split("(")[0] for f in doc["featurizers_checked"]] == ["morgan", "maccs", "rdkit2d"]

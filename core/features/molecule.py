@@ -3,7 +3,9 @@
 
 A structure with ``*`` ends is read as a polymer repeat unit and converted according to
 ``polymer_ends``; any other SMILES is read as a molecule.  So a model pretrained on
-molecules applies to polymers through the same featurizer (cross-domain transfer).
+molecules applies to polymers through the same featurizer (cross-domain transfer).  With
+``"trimer"`` the Morgan counts are those of the middle copy of an oligomer long enough for
+the radius (:func:`core.features.polymer.morgan_chain`).
 """
 
 from __future__ import annotations
@@ -16,13 +18,14 @@ from rdkit.Chem import Descriptors, MACCSkeys, rdFingerprintGenerator
 
 from core.domains import Domain, parse_smiles
 from core.features.base import Featurizer
-from core.features.polymer import ENDS, is_repeat_unit, repeat_unit_to_mol
+from core.features.polymer import ENDS, is_repeat_unit, morgan_chain, repeat_unit_to_mol
 
 #: Descriptors left out of ``rdkit2d``: Ipc overflows float64 for large molecules.
 RDKIT2D_EXCLUDED = ("Ipc",)
 
 
 def _to_mol(text: str, polymer_ends: str) -> tuple[Chem.Mol, tuple[int, ...] | None]:
+    """The molecule a featurizer reads for ``text`` (a repeat unit through ``polymer_ends``)."""
     if is_repeat_unit(text):
         return repeat_unit_to_mol(text, polymer_ends)
     return parse_smiles(text), None
@@ -47,7 +50,8 @@ class MorganCounts(_MoleculeFeaturizer):
         Folded length.
     polymer_ends : {"trimer", "methyl", "hydrogen"}
         How repeat units are read (see :mod:`core.features.polymer`).  With ``"trimer"``
-        only environments centred on the middle copy are counted.
+        only environments centred on the middle copy are counted, on an oligomer long
+        enough that they are those of the infinite chain (three copies for most units).
 
     Output columns are ``morgan_r{radius}_{i}`` for i in 0..n_bits-1; counts are clipped
     at 255.
@@ -71,13 +75,14 @@ class MorganCounts(_MoleculeFeaturizer):
         if not isinstance(self.n_bits, (int, np.integer)) or not 16 <= self.n_bits <= 65536:
             raise ValueError(f"n_bits must be an integer from 16 to 65536, not {self.n_bits!r}")
 
-    def _featurize_many(self, values):
-        gen = rdFingerprintGenerator.GetMorganGenerator(radius=int(self.radius), fpSize=int(self.n_bits))
-        self._gen = gen
-        return super()._featurize_many(values)
+    def _prepare(self) -> None:
+        self._gen = rdFingerprintGenerator.GetMorganGenerator(radius=int(self.radius), fpSize=int(self.n_bits))
 
     def _featurize_one(self, text):
-        mol, centre = _to_mol(text, self.polymer_ends)
+        if self.polymer_ends == "trimer" and is_repeat_unit(text):
+            mol, centre = morgan_chain(text, int(self.radius))
+        else:
+            mol, centre = _to_mol(text, self.polymer_ends)
         counts = self._gen.GetCountFingerprintAsNumPy(mol, fromAtoms=list(centre) if centre else [])
         return np.minimum(counts, 255)
 
@@ -132,9 +137,11 @@ class RDKit2D(_MoleculeFeaturizer):
     def _columns(self) -> list[str]:
         return [f"rdkit2d_{name}" for name in rdkit2d_names()]
 
-    def _featurize_many(self, values):
+    def _prepare(self) -> None:
         self._funcs = dict(Descriptors._descList)
-        return super()._featurize_many(values)
+
+    def _check_one(self, text) -> None:
+        _to_mol(text, self.polymer_ends)  # every descriptor that fails on a molecule is documented as 0
 
     def _featurize_one(self, text):
         mol, _ = _to_mol(text, self.polymer_ends)

@@ -51,10 +51,11 @@ def from_registry(name: str) -> SourceData:
 
 def save_user_source(folder: Path, name: str, domain: Domain, prop: str, unit: str, table: pd.DataFrame,
                      note: str = "") -> Path:
-    """Store a user's validated table (structure, target) inside a library for building."""
+    """Store a user's validated table (structure, target, and the file's ``line`` when
+    given, so that a build names the lines it leaves out) inside a library for building."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.parquet"
-    table[["structure", "target"]].to_parquet(path, index=False)
+    table[[c for c in ("structure", "target", "line") if c in table.columns]].to_parquet(path, index=False)
     meta = {"name": name, "domain": domain.value, "property": prop, "unit": unit, "note": note,
             "kind": "user", "estimate": False, "measured": True, "citation": "user data", "licence": "user data"}
     path.with_suffix(".json").write_text(json.dumps(meta, indent=1))

@@ -91,3 +91,37 @@ def test_a_local_cluster_setting_lists_its_workers_and_reaches_the_screen(build_
     summary = json.loads((Path(at.session_state[Key.RUN_PATH]) / "run.json").read_text())["summary"]
     assert summary["compute"]["scheduler"] == "local:2" and len(summary["compute"]["workers"]) == 2
     assert "stage 1 on 2 Dask workers (local:2)" in texts(at.caption)
+
+
+def two_target_csv(rows: int) -> bytes:
+    table = datasets.load("chemicals_tb").head(rows)
+    lines = [f"{s},{t / 400:.3f},{t * 4.1:.1f}" for s, t in zip(table["structure"], table["target"])]
+    return ("smiles,density (g/cm3),Cp [J/kg/K]\n" + "\n".join(lines)).encode()
+
+
+def field(at, label):
+    return next(t for t in at.text_input if t.label == label)
+
+
+def test_the_property_label_follows_the_target_column_and_can_be_edited(build_page, app_env):
+    at = build_page
+    at.file_uploader(key="build_upload").set_value(("two.csv", two_target_csv(80), "text/csv")).run()
+    assert not at.error, texts(at.error)
+    assert field(at, "Property (shown on model cards)").value == "density" and field(at, "Unit").value == "g/cm3"
+    at.selectbox(key=next(s.key for s in at.selectbox if s.label == "Target column")).set_value("Cp [J/kg/K]").run()
+    assert field(at, "Property (shown on model cards)").value == "Cp" and field(at, "Unit").value == "J/kg/K"
+    field(at, "Property (shown on model cards)").input("heat capacity").run()
+    field(at, "Library name").input("heat").run()
+    at.button(key="b_start").click().run()
+    wait_for_jobs(at, timeout=300)
+    with Library(app_env / "user_libraries" / "heat") as lib:
+        card = lib.card(sorted(lib.ids())[0])
+    assert (card["source"]["property"], card["source"]["unit"]) == ("heat capacity", "J/kg/K")
+    assert "target column 'Cp [J/kg/K]'" in card["source"]["note"]
+
+
+def test_a_picture_is_refused_with_a_sentence(build_page):
+    at = build_page
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
+    at.file_uploader(key="build_upload").set_value(("plot.png", png, "image/png")).run()
+    assert "plot.png is a PNG picture, not a table. Expected a table" in texts(at.error)

@@ -1,5 +1,7 @@
 """Data page: upload, detection with overrides, the validation report, previews, 3D viewer, errors."""
 
+from pathlib import Path
+
 import pytest
 
 from app_state import Key, Page
@@ -120,3 +122,98 @@ def test_zip_of_cifs_shows_a_crystal_in_3d(data_page):
     at.toggle(key="viewer_on").set_value(True).run()
     assert "crystal structure from the CIF (CsCl, 2 sites)" in texts(at.caption)
     assert "addUnitCell" in at.get("iframe")[0].proto.srcdoc
+
+
+# --- real-world tables and messages ---------------------------------------------------------
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def test_mixed_conventions_are_named_and_implicit_ends_keep_every_row(data_page):
+    at = upload(data_page, (DATA / "mixed_polymer_ends.csv").read_bytes(), "mixed.csv")
+    assert {s.label: s.value for s in at.selectbox}["Domain"] == "polymer"
+    assert metric(at, "Valid") == "20" and metric(at, "Rows with problems") == "20"
+    warning = texts(at.warning)
+    assert "20 rows mark the two ends with \\* and 20 do not (e.g. `C(S1)=CC=C1`)" in warning
+    assert "choose implicit ends" in warning
+    at.radio(key=next(r.key for r in at.radio if r.label == "Polymer repeat-unit ends")).set_value("implicit").run()
+    assert metric(at, "Valid") == "38" and metric(at, "Rows with problems") == "0"  # two polymers written twice
+    assert "the 20 without \\* were read as repeat units" in texts(at.warning)
+    assert "2 groups of rows share a structure (lines 8, 38; 21, 31): average." in texts(at.caption)
+    dataset = at.session_state[Key.DATASET]
+    assert dataset.n_rows == 38 and dataset.domain is Domain.POLYMER and dataset.unit == "K"
+    assert dataset.valid.set_index("line").loc[22, "structure"] == "*c1ccc(*)s1"
+
+
+def test_european_csv_is_read_with_its_delimiter_decimal_commas_and_unit(data_page):
+    at = upload(data_page, (DATA / "european_polymers.csv").read_bytes(), "european.csv")
+    assert metric(at, "Rows") == "40" and metric(at, "Rows with problems") == "0"
+    assert metric(at, "Valid") == "38"  # PVAc and PCL appear twice and are averaged
+    assert "Read as semicolon-separated; decimal commas in Tg (K), density [g/cm3]." in texts(at.caption)
+    assert next(t.value for t in at.text_input if t.label == "Unit of the target (optional)") == "K"
+    dataset = at.session_state[Key.DATASET]
+    assert dataset.target == "Tg (K)" and dataset.unit == "K" and dataset.values[0] == pytest.approx(195.5)
+
+
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+
+
+@pytest.mark.parametrize("data, name, sentence", [
+    (PNG, "plot.png", "plot.png is a PNG picture, not a table."),
+    (b"%PDF-1.4\n1 0 obj", "paper.pdf", "paper.pdf is a PDF document, not a table."),
+    (bytes(range(256)) * 8, "noise.dat", "noise.dat is a binary file, not a text table."),
+    (b"", "empty.csv", "empty.csv is empty."),
+])
+def test_a_file_that_is_no_table_gets_a_sentence_saying_what_was_expected(data_page, data, name, sentence):
+    at = upload(data_page, data, name)
+    error = texts(at.error)
+    assert f"Cannot read {name}: {sentence} Expected a table (CSV, TSV or Excel .xlsx) with a header row" in error
+    assert Key.DATASET not in at.session_state
+
+
+def test_a_workbook_without_structures_says_so(data_page):
+    import io
+
+    import pandas as pd
+
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        pd.DataFrame({"note": ["a", "b"]}).to_excel(writer, sheet_name="readme", index=False)
+        pd.DataFrame({"x": [1, 2]}).to_excel(writer, sheet_name="numbers", index=False)
+    at = upload(data_page, buffer.getvalue(), "book.xlsx")
+    assert "no sheet of book.xlsx has a column of structures (sheets: readme, numbers)" in texts(at.error)
+
+
+def test_a_workbook_sheet_can_be_chosen(data_page):
+    import io
+
+    import pandas as pd
+
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        pd.DataFrame({"smiles": [s for s, _ in MOLECULES], "dG": [v for _, v in MOLECULES]}).to_excel(
+            writer, sheet_name="molecules", index=False)
+        pd.DataFrame({"smiles": [s for s, _ in MOLECULES[:12]], "dG": [v for _, v in MOLECULES[:12]]}).to_excel(
+            writer, sheet_name="first twelve", index=False)
+    at = upload(data_page, buffer.getvalue(), "book.xlsx")
+    assert metric(at, "Valid") == "24"
+    at.selectbox(key=next(s.key for s in at.selectbox if s.label == "Sheet")).set_value("first twelve").run()
+    assert metric(at, "Valid") == "12" and at.session_state[Key.DATASET].n_rows == 12
+
+
+def test_nine_rows_are_accepted_with_the_setting_that_can_run(data_page):
+    at = upload(data_page, csv_bytes(MOLECULES[:9]))
+    assert not at.error, texts(at.error)
+    assert at.session_state[Key.DATASET].n_rows == 9
+    assert ("Only 9 valid rows: the default settings (5-fold cross-validation with the nested estimate) need at "
+            "least 13. Transfer will offer 3-fold cross-validation instead, which runs on 9") in texts(at.warning)
+
+
+def test_structures_in_messages_are_code_not_markdown():
+    from pages._widgets import md_message
+
+    text = "Screen failed: morgan cannot read '*c1ccc(n(*)c2)cc1': Can't kekulize mol [atoms 7_8]"
+    assert md_message(text) == ("Screen failed: morgan cannot read `*c1ccc(n(*)c2)cc1`: Can't kekulize mol "
+                                "\\[atoms 7\\_8\\]")
+    assert md_message("line 3, smiles = '*CC*': bad") == "line 3, smiles = `*CC*`: bad"
+    assert md_message("2 * 3 = $6") == "2 \\* 3 = \\$6"

@@ -89,3 +89,44 @@ def test_bad_input_exits_2_with_one_line(args, message, csv_file, tmp_path):
     lines = [line for line in proc.stderr.strip().splitlines() if line.startswith(("error", "internal"))]
     assert len(lines) == 1 and message in lines[0]
     assert "Traceback" not in proc.stderr
+
+
+DATA = ROOT / "tests" / "data"
+
+
+def test_validate_names_a_mixed_convention_and_implicit_ends_keep_every_row():
+    text = run("validate", DATA / "mixed_polymer_ends.csv", check_rc=0).stdout
+    assert "rows             : 40 read, 20 valid, 20 with problems" in text
+    assert "note: The structure column mixes two ways of writing polymer repeat units: 20 rows mark the two ends " \
+           "with * and 20 do not" in text
+    assert "  line 22, smiles = 'C(S1)=CC=C1': has no * ends" in text
+    doc = json.loads(run("validate", DATA / "mixed_polymer_ends.csv", "--polymer-ends", "implicit", "--json",
+                         check_rc=0).stdout)
+    assert doc["n_valid"] == 40 and doc["issues"] == [] and doc["ends"] == "implicit"
+    assert doc["duplicate_groups"] == [[8, 38], [21, 31]] and doc["units"] == {"Tg (K)": "K"}
+
+
+def test_validate_reads_a_european_csv_and_its_unit():
+    text = run("validate", DATA / "european_polymers.csv", check_rc=0).stdout
+    assert "target column(s) : Tg (K) [K]" in text and "40 read, 40 valid, 0 with problems" in text
+    assert "featurizers      : morgan(n_bits=2048, polymer_ends=trimer, radius=2), maccs(polymer_ends=trimer), " \
+           "rdkit2d(polymer_ends=trimer) read every valid row" in text
+
+
+def test_featurize_polymers_with_implicit_ends_names_skipped_lines(tmp_path):
+    path = tmp_path / "units.csv"
+    path.write_text("unit,Tg\n*CC(*)c1ccccc1,373\nC(S1)=CC=C1,333\nC1CC,1\n*n1ccc(*)c1,400\n")
+    out = tmp_path / "f.csv"
+    proc = run("featurize", path, "--domain", "polymer", "--polymer-ends", "implicit", "--kind", "maccs",
+               "--out", out, check_rc=0)
+    assert "skipped line 4, unit = 'C1CC': not a valid SMILES" in proc.stderr
+    table = pd.read_csv(out)
+    assert table["line"].tolist() == [2, 3, 5] and table["unit"].tolist()[1] == "*c1ccc(*)s1"
+
+
+def test_a_picture_is_refused_with_a_sentence(tmp_path):
+    path = tmp_path / "plot.png"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    proc = run("validate", path)
+    assert proc.returncode == 2
+    assert "error: plot.png is a PNG picture, not a table. Expected a table (CSV, TSV or Excel .xlsx)" in proc.stderr

@@ -216,3 +216,19 @@ def test_mri_example_keeps_composition():
     for smiles in set(table["structure"]):
         parse_repeat_unit(smiles)
     assert table["target"].between(0, 1).all()
+
+
+@pytest.mark.parametrize("ends", ["trimer", "methyl", "hydrogen"])
+def test_every_bundled_repeat_unit_is_read_in_every_polymer_ends_mode(ends):
+    from core.features import failed_rows, make_featurizer
+
+    names = ["polymer_density", "polymer_tg", "polymer_mri_snr", "polymer_tg_common"]
+    units = sorted({u for name in names for u in datasets.load(name)["structure"]})
+    assert len(units) > 5000
+    assert failed_rows(units, [make_featurizer("morgan", {"polymer_ends": ends})]) == {}
+
+
+def test_kapton_written_as_in_public_sets_and_its_frames_are_one_polymer():
+    kapton = "*c1ccc(Oc2ccc(-n3c(=O)c4cc5c(=O)n(*)c(=O)c5cc4c3=O)cc2)cc1"
+    other_frame = "*n1c(=O)c2cc3c(=O)n(-c4ccc(Oc5ccc(*)cc5)cc4)c(=O)c3cc2c1=O"
+    assert cyclic_key(kapton) == cyclic_key(other_frame)

@@ -19,5 +19,6 @@ def test_structure_descriptors_of_nacl_cell():
 
 
 def test_bad_cif_names_the_row():
-    with pytest.raises(InputError, match="row 2: is not a readable CIF|row 2: is a CIF without"):
+    with pytest.raises(InputError, match="structure cannot read 'data_x.*': is (not a readable CIF|a CIF without)") as info:
         StructureDescriptors().fit().transform([CIF, "data_x\n_cell_length_a 1\n"])
+    assert info.value.index == 1

@@ -1,6 +1,8 @@
+import numpy as np
+import pandas as pd
 import pytest
 
-from core.errors import CancelledError
+from core.errors import CancelledError, InputError
 from core.library import Library
 from core.pretrain.builder import BuildConfig, build_library, plan_tasks
 
@@ -48,6 +50,7 @@ def test_interrupted_build_keeps_finished_models_and_resumes(tmp_path):
         build_library(config, progress=seen.append, cancel=cancel_after_first)
     with Library(config.out) as lib:
         first = lib.ids()
+        assert lib.manifest["builds"][-1]["status"] == "cancelled"  # kept, marked, and resumable
     assert len(first) == 2
     lines = []
     summary = build_library(config, progress=lines.append)
@@ -55,3 +58,65 @@ def test_interrupted_build_keeps_finished_models_and_resumes(tmp_path):
     assert any(line.startswith("resuming: 2 of 6") for line in lines)
     with Library(config.out) as lib:
         assert first <= lib.ids() and len(lib) == 6
+        assert lib.manifest["builds"][-1]["status"] == "complete"
+
+
+def _user_source(folder, structures, name="mine"):
+    from core import datasets
+    from core.domains import Domain
+    from core.pretrain.sources import save_user_source
+
+    good = datasets.load("chemicals_tb").head(60)
+    table = pd.DataFrame({"structure": list(good["structure"]) + structures,
+                          "target": list(good["target"]) + [300.0] * len(structures)})
+    table["line"] = np.arange(2, len(table) + 2)
+    return save_user_source(folder / "sources", name, Domain.MOLECULE, "tb", "K", table)
+
+
+def test_a_row_no_featurizer_can_read_is_left_out_and_reported(tmp_path):
+    out = tmp_path / "lib"
+    path = _user_source(out, ["C1CC", "*CC(*)(*)C"])
+    lines = []
+    summary = build_library(BuildConfig(out=out, preset="tiny", user_sources=(str(path),)), progress=lines.append)
+    assert summary.trained_models == 2 and not summary.failures
+    assert [(r["line"], r["structure"]) for r in summary.unreadable["mine"]] == [(62, "C1CC"), (63, "*CC(*)(*)C")]
+    assert "not a valid SMILES" in summary.unreadable["mine"][0]["reason"]
+    assert any(line.startswith("mine: left out 2 of 62 rows that cannot be featurized: line 62 'C1CC'")
+               for line in lines)
+    with Library(out) as lib:
+        card = lib.card(sorted(lib.ids())[0])
+    assert card["training"]["rows_unreadable"] == 2
+    assert card["training"]["n_train"] + card["training"]["n_val"] + card["training"]["n_test"] == 60
+
+
+def test_a_source_with_no_readable_row_stops_and_leaves_no_library(tmp_path):
+    from core.domains import Domain
+    from core.pretrain.sources import save_user_source
+
+    out = tmp_path / "lib"
+    table = pd.DataFrame({"structure": ["C1CC", "not a molecule", "C(C"], "target": [1.0, 2.0, 3.0]})
+    path = save_user_source(out / "sources", "junk", Domain.MOLECULE, "y", "", table)
+    with pytest.raises(InputError, match="junk: no row can be featurized; e.g. 'C1CC': not a valid SMILES"):
+        build_library(BuildConfig(out=out, preset="tiny", user_sources=(str(path),)), progress=lambda line: None)
+    assert not out.exists()
+
+
+def test_a_build_cancelled_before_any_model_leaves_no_library(tmp_path):
+    out = tmp_path / "lib"
+    path = _user_source(out, [])
+    lines = []
+    with pytest.raises(CancelledError):
+        build_library(BuildConfig(out=out, preset="tiny", user_sources=(str(path),)), progress=lines.append,
+                      cancel=lambda: True)
+    assert not out.exists()
+    assert any(line.startswith(f"removed {out}: the build ended (cancelled)") for line in lines)
+
+
+def test_a_failed_build_never_removes_a_folder_holding_other_files(tmp_path):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("my own file")
+    with pytest.raises(CancelledError):
+        build_library(BuildConfig(out=out, preset="tiny", sources=("chemicals_tb",)), progress=lambda line: None,
+                      cancel=lambda: True)
+    assert (out / "notes.txt").read_text() == "my own file"

@@ -1,0 +1,152 @@
+"""A curated set of polymer repeat units, written here from the chemistry of each class.
+
+Each entry is ``(name, repeat unit with two * ends)``.  The set covers the classes a
+materials scientist meets, and on purpose the ends sit on every kind of atom: aliphatic
+and aromatic carbon, the imide nitrogen of polyimides, the aromatic nitrogen of pyrroles
+and pyridinium rings, oxygen, sulfur, silicon, phosphorus, charged atoms, ring atoms, and
+both ends on one atom.
+"""
+
+UNITS: dict[str, list[tuple[str, str]]] = {
+    "polyimides": [
+        ("Kapton (PMDA-ODA)", "*c1ccc(Oc2ccc(-n3c(=O)c4cc5c(=O)n(*)c(=O)c5cc4c3=O)cc2)cc1"),
+        ("BPDA-PPD", "*c1ccc(cc1)-n1c(=O)c2ccc(cc2c1=O)-c1ccc2c(c1)c(=O)n(*)c2=O"),
+        ("6FDA-ODA", "*c1ccc(Oc2ccc(cc2)N2C(=O)c3ccc(cc3C2=O)C(c2ccc3C(=O)N(*)C(=O)c3c2)(C(F)(F)F)C(F)(F)F)cc1"),
+        ("Ultem (polyetherimide)",
+         "*N1C(=O)c2ccc(Oc3ccc(cc3)C(C)(C)c3ccc(Oc4ccc5C(=O)N(c6cccc(*)c6)C(=O)c5c4)cc3)cc2C1=O"),
+        ("PMDA-hexamethylenediamine", "*N1C(=O)c2cc3C(=O)N(CCCCCC*)C(=O)c3cc2C1=O"),
+    ],
+    "aramids and rigid rods": [
+        ("Kevlar (PPTA)", "*Nc1ccc(NC(=O)c2ccc(C(*)=O)cc2)cc1"),
+        ("Nomex (MPIA)", "*Nc1cccc(NC(=O)c2cccc(C(*)=O)c2)c1"),
+        ("PBO (Zylon)", "*c1ccc(cc1)-c1nc2cc3oc(*)nc3cc2o1"),
+        ("PBI", "*c1cccc(c1)-c1nc2ccc(cc2[nH]1)-c1ccc2nc(*)[nH]c2c1"),
+        ("polyphenylquinoxaline", "*c1ccc2nc(-c3ccccc3)c(nc2c1)-c1ccc(*)cc1"),
+    ],
+    "PEEK and PEK": [
+        ("PEEK", "*Oc1ccc(Oc2ccc(C(=O)c3ccc(*)cc3)cc2)cc1"),
+        ("PEK", "*Oc1ccc(C(=O)c2ccc(*)cc2)cc1"),
+        ("PEKK", "*Oc1ccc(C(=O)c2ccc(C(=O)c3ccc(*)cc3)cc2)cc1"),
+    ],
+    "polysulfones and sulfides": [
+        ("PSU (Udel)", "*Oc1ccc(cc1)C(C)(C)c1ccc(Oc2ccc(cc2)S(=O)(=O)c2ccc(*)cc2)cc1"),
+        ("PES", "*Oc1ccc(cc1)S(=O)(=O)c1ccc(*)cc1"),
+        ("PPSU", "*Oc1ccc(cc1)-c1ccc(Oc2ccc(cc2)S(=O)(=O)c2ccc(*)cc2)cc1"),
+        ("PPS", "*Sc1ccc(*)cc1"),
+        ("poly(ethylene disulfide)", "*CCSS*"),
+    ],
+    "polycarbonates": [
+        ("bisphenol A polycarbonate", "*OC(=O)Oc1ccc(cc1)C(C)(C)c1ccc(*)cc1"),
+        ("poly(propylene carbonate)", "*OC(C)COC(*)=O"),
+        ("poly(ethylene carbonate)", "*OCCOC(*)=O"),
+    ],
+    "polyesters": [
+        ("PET", "*OCCOC(=O)c1ccc(C(*)=O)cc1"),
+        ("PBT", "*OCCCCOC(=O)c1ccc(C(*)=O)cc1"),
+        ("PEN", "*OCCOC(=O)c1ccc2cc(C(*)=O)ccc2c1"),
+        ("PEF", "*OCCOC(=O)c1ccc(o1)C(*)=O"),
+        ("PLA", "*OC(C)C(*)=O"),
+        ("PCL", "*OCCCCCC(*)=O"),
+        ("PGA", "*OCC(*)=O"),
+        ("PHB", "*OC(C)CC(*)=O"),
+        ("poly(4-hydroxybenzoate)", "*Oc1ccc(cc1)C(*)=O"),
+        ("poly(sebacic anhydride)", "*C(=O)CCCCCCCCC(=O)O*"),
+    ],
+    "nylons": [
+        ("nylon 6", "*NCCCCCC(*)=O"),
+        ("nylon 6,6", "*NCCCCCCNC(=O)CCCCC(*)=O"),
+        ("nylon 11", "*NCCCCCCCCCCC(*)=O"),
+        ("nylon 4,6", "*NCCCCNC(=O)CCCCC(*)=O"),
+        ("nylon 6,T", "*NCCCCCCNC(=O)c1ccc(C(*)=O)cc1"),
+    ],
+    "polyurethanes and polyureas": [
+        ("MDI-butanediol", "*OCCCCOC(=O)Nc1ccc(Cc2ccc(NC(*)=O)cc2)cc1"),
+        ("HDI-ethylene glycol", "*OCCOC(=O)NCCCCCCNC(*)=O"),
+        ("TDI-ethylene glycol", "*OCCOC(=O)Nc1ccc(C)c(NC(*)=O)c1"),
+        ("HDI polyurea", "*NC(=O)NCCCCCC*"),
+    ],
+    "vinyls and acrylates": [
+        ("polyethylene", "*CC*"),
+        ("polypropylene", "*CC(*)C"),
+        ("polystyrene", "*CC(*)c1ccccc1"),
+        ("PVC", "*CC(*)Cl"),
+        ("poly(vinyl alcohol)", "*CC(*)O"),
+        ("poly(vinyl acetate)", "*CC(*)OC(C)=O"),
+        ("PMMA", "*CC(*)(C)C(=O)OC"),
+        ("poly(butyl acrylate)", "*CC(*)C(=O)OCCCC"),
+        ("poly(acrylic acid)", "*CC(*)C(=O)O"),
+        ("polyacrylamide", "*CC(*)C(N)=O"),
+        ("polyacrylonitrile", "*CC(*)C#N"),
+        ("polyisobutylene", "*CC(*)(C)C"),
+        ("PHEMA", "*CC(*)(C)C(=O)OCCO"),
+        ("poly(N-vinylpyrrolidone)", "*CC(*)N1CCCC1=O"),
+        ("poly(4-vinylpyridine)", "*CC(*)c1ccncc1"),
+        ("poly(N-vinylcarbazole)", "*CC(*)n1c2ccccc2c2ccccc21"),
+        ("cis-1,4-polybutadiene", "*C/C=C\\C*"),
+        ("cis-1,4-polyisoprene", "*C/C(C)=C\\C*"),
+        ("polychloroprene", "*CC(Cl)=CC*"),
+        ("poly(vinyl butyral)", "*CC1CC(*)OC(CCC)O1"),
+        ("polynorbornene (ROMP)", "*C=CC1CCC(*)C1"),
+    ],
+    "fluoropolymers": [
+        ("PTFE", "*C(F)(F)C(*)(F)F"),
+        ("PVDF", "*CC(*)(F)F"),
+        ("PVF", "*CC(*)F"),
+        ("PCTFE", "*C(F)(F)C(*)(F)Cl"),
+        ("ETFE", "*CCC(F)(F)C(*)(F)F"),
+        ("PFA (perfluoropropyl vinyl ether)", "*C(F)(F)C(*)(F)OC(F)(F)C(F)(F)C(F)(F)F"),
+    ],
+    "silicones and silanes": [
+        ("PDMS", "*O[Si](*)(C)C"),
+        ("poly(methylphenylsiloxane)", "*O[Si](*)(C)c1ccccc1"),
+        ("poly(diphenylsiloxane)", "*O[Si](*)(c1ccccc1)c1ccccc1"),
+        ("poly(dimethylsilylene)", "*[Si](*)(C)C"),
+        ("polycarbosilane", "*[Si](C)(C)C*"),
+    ],
+    "conjugated polymers": [
+        ("polythiophene", "*c1ccc(*)s1"),
+        ("P3HT", "*c1cc(CCCCCC)c(*)s1"),
+        ("PEDOT", "*c1sc(*)c2OCCOc12"),
+        ("polypyrrole", "*c1ccc(*)[nH]1"),
+        ("poly(N-pyrrolyl) 1,3-linked", "*n1ccc(*)c1"),
+        ("polyaniline (leucoemeraldine)", "*Nc1ccc(*)cc1"),
+        ("PPV", "*C=Cc1ccc(*)cc1"),
+        ("poly(p-phenylene)", "*c1ccc(*)cc1"),
+        ("poly(9,9-dioctylfluorene)", "*c1ccc2c(c1)C(CCCCCCCC)(CCCCCCCC)c1cc(*)ccc1-2"),
+        ("poly(N-methylcarbazole) 3,6-linked", "*c1ccc2c(c1)c1cc(*)ccc1n2C"),
+        ("poly(p-phenylene ethynylene)", "*C#Cc1ccc(*)cc1"),
+        ("polyacetylene", "*C=C*"),
+    ],
+    "polyethers": [
+        ("PEO", "*CCO*"),
+        ("poly(propylene oxide)", "*CC(C)O*"),
+        ("polyoxymethylene", "*CO*"),
+        ("poly(tetrahydrofuran)", "*CCCCO*"),
+        ("poly(2,6-dimethylphenylene oxide)", "*Oc1c(C)cc(*)cc1C"),
+        ("poly(epichlorohydrin)", "*CC(CCl)O*"),
+    ],
+    "ladder and spiro units": [
+        ("poly(9,9'-spirobifluorene) 2,7-linked", "*c1ccc2c(c1)C1(c3ccccc3-2)c2ccccc2-c2ccc(*)cc21"),
+        ("spiro[3.3]heptane-2,6-diyl", "*C1CC2(C1)CC(*)C2"),
+        ("spirobisindane dioxy (PIM-type)", "*Oc1cc2c(cc1O*)C(C)(C)CC21CC(C)(C)c2ccccc21"),
+        ("anthracene-2,6-diyl (fused ladder segment)", "*c1ccc2cc3cc(*)ccc3cc2c1"),
+        ("cellulose", "*OC1C(CO)OC(*)C(O)C1O"),
+    ],
+    "ionomers and polyelectrolytes": [
+        ("sodium polystyrene sulfonate", "*CC(*)c1ccc(cc1)S(=O)(=O)[O-].[Na+]"),
+        ("sodium polyacrylate", "*CC(*)C(=O)[O-].[Na+]"),
+        ("Nafion", "*C(F)(F)C(F)(F)C(F)(F)C(*)(F)OC(F)(F)C(F)(OC(F)(F)C(F)(F)S(=O)(=O)O)C(F)(F)F"),
+        ("6-ionene bromide", "*[N+](C)(C)CCCCCC*.[Br-]"),
+        ("PDADMAC", "*CC1C[N+](C)(C)CC1C*.[Cl-]"),
+        ("poly(vinylbenzyltrimethylammonium chloride)", "*CC(*)c1ccc(C[N+](C)(C)C)cc1.[Cl-]"),
+        ("viologen polymer", "*[n+]1ccc(-c2cc[n+](CCCC*)cc2)cc1.[Br-].[Br-]"),
+    ],
+    "other heteroatom backbones": [
+        ("poly(diethoxyphosphazene)", "*N=P(*)(OCC)OCC"),
+        ("poly(ethylene imine)", "*CCN*"),
+        ("poly(2-methyl-2-oxazoline)", "*CCN(*)C(C)=O"),
+        ("aliphatic polyketone", "*CCC(*)=O"),
+    ],
+}
+
+ALL_UNITS: list[tuple[str, str]] = [entry for entries in UNITS.values() for entry in entries]
