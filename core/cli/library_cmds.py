@@ -1,4 +1,4 @@
-"""``library`` commands: build, list, show, stats, verify."""
+"""``library`` commands: build, add-representations, list, show, stats, verify."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ def register(sub) -> None:
                        description="Build a library of pretrained models, or browse one.")
     lsub = p.add_subparsers(dest="library_command", metavar="ACTION")
     _build(lsub)
+    _add_representations(lsub)
     _list(lsub)
     _show(lsub)
     _stats(lsub)
@@ -56,6 +57,8 @@ def _build(sub) -> None:
                    help="train on a Dask cluster: a local one with N workers, or an existing scheduler")
     p.add_argument("--max-rows", type=int, help="rows per source (default: the preset's)")
     p.add_argument("--max-epochs", type=int, help="epochs at most (default: the preset's)")
+    p.add_argument("--no-representations", action="store_true",
+                   help="do not register the pretrained representations (Chemprop, CHGNet, element embeddings)")
     p.add_argument("--json", action="store_true", help="print the build summary as JSON")
     p.set_defaults(func=_run_build)
 
@@ -76,7 +79,7 @@ def _run_build(args) -> int:
     config = BuildConfig(out=out, preset=args.preset, domains=tuple(args.domains) if args.domains else None,
                          sources=tuple(args.sources) if args.sources else None, seed=args.seed, device=args.device,
                          workers=args.workers, max_rows=args.max_rows, max_epochs=args.max_epochs,
-                         scheduler=args.scheduler)
+                         scheduler=args.scheduler, representations=not args.no_representations)
     if args.scheduler:
         from core.compute.dask_backend import parse_scheduler
 
@@ -91,6 +94,40 @@ def _run_build(args) -> int:
     return 0 if not summary.failures else 1
 
 
+# ----------------------------------------------------------------------------- add-representations
+def _add_representations(sub) -> None:
+    p = sub.add_parser("add-representations", help="register the pretrained representations from the field",
+                       description="Add the pretrained representations that ship inside installed packages "
+                                   "(Chemprop models of ADMET-AI, CHGNet crystal features, element embeddings) to a "
+                                   "library as entries with model cards. They add no weights; running it again "
+                                   "refreshes their cards.")
+    _library_option(p)
+    p.set_defaults(func=_run_add_representations)
+
+
+def _run_add_representations(args) -> int:
+    from core.library import Library
+
+    path = args.library or default_library_dir()
+    before = _folder_bytes(path)
+    with Library(path) as lib:
+        added, skipped = lib.add_representations()
+        total = len(lib.ids(kind="representation"))
+    grown = _folder_bytes(path) - before
+    if args.json:
+        emit_json({"library": str(path), "added": added, "representations": total, "skipped": skipped,
+                   "bytes_added": grown})
+        return 0
+    for entry, reason in skipped.items():
+        log(f"skipped {entry}: {reason}")
+    log(f"{added} representations registered in {path} ({total} in all; the folder grew by {grown / 1024:.0f} KiB)")
+    return 0
+
+
+def _folder_bytes(path: Path) -> int:
+    return sum(p.stat().st_size for p in Path(path).rglob("*") if p.is_file()) if Path(path).exists() else 0
+
+
 # ----------------------------------------------------------------------------- list
 def _list(sub) -> None:
     p = sub.add_parser("list", help="list models, filtered", description="List the models of a library.")
@@ -100,6 +137,8 @@ def _list(sub) -> None:
     p.add_argument("--descriptor", metavar="NAME", help="descriptor (morgan, maccs, rdkit2d, composition)")
     p.add_argument("--search", metavar="TEXT", help="free text over property, source, unit and notes")
     p.add_argument("--min-r2", type=float, metavar="R2", help="source test R2 at least R2")
+    p.add_argument("--kind", choices=["net", "representation", "all"], default="net",
+                   help="our nets (default), pretrained representations from the field, or all entries")
     p.add_argument("--limit", type=int, metavar="N", help="at most N rows")
     _library_option(p)
     p.set_defaults(func=_run_list)
@@ -108,16 +147,22 @@ def _list(sub) -> None:
 def _run_list(args) -> int:
     with _open(args) as lib:
         frame = lib.models(domain=args.domain, property=args.property, source=args.source,
-                           descriptor=args.descriptor, search=args.search, min_r2=args.min_r2, limit=args.limit)
+                           descriptor=args.descriptor, search=args.search, min_r2=args.min_r2, limit=args.limit,
+                           kind=None if args.kind == "all" else args.kind)
     if args.json:
         emit_json({"library": str(args.library or default_library_dir()), "count": len(frame), "models": frame})
         return 0
     if frame.empty:
         log("no models match")
         return 0
-    cols = ["id", "domain", "property", "unit", "descriptor", "depth", "width_max", "test_r2", "test_mae", "n_train"]
+    if args.kind == "representation":
+        cols = ["id", "domain", "role", "title", "descriptor", "n_features", "package"]
+    else:
+        cols = ["id", "kind", "domain", "property", "unit", "descriptor", "depth", "width_max", "test_r2",
+                "test_mae", "n_train"]
+        cols = [c for c in cols if c != "kind" or args.kind == "all"]
     print_table(frame[cols].round(3))
-    log(f"{len(frame)} models")
+    log(f"{len(frame)} entries" if args.kind != "net" else f"{len(frame)} models")
     return 0
 
 
@@ -134,6 +179,9 @@ def _run_show(args) -> int:
         card = lib.card(args.id)
     if args.json:
         emit_json(card)
+        return 0
+    if card.get("kind") == "representation":
+        print("\n".join(representation_lines(card)))
         return 0
     src, arch, tr, met = card["source"], card["architecture"], card["training"], card["metrics"]
     lines = [
@@ -156,6 +204,28 @@ def _run_show(args) -> int:
     return 0
 
 
+def representation_lines(card: dict) -> list[str]:
+    """A representation's card in plain lines."""
+    pkg, trained = card["package"], card["trained_on"]
+    lines = [f"entry      {card['id']}: {card['title']}",
+             f"kind       pretrained representation ({'control' if card['role'] == 'control' else 'transfer'}), "
+             f"{card['features']['width']} features, {card['domain']} domain (reads: {', '.join(card['applies_to'])})",
+             f"what       {card['summary']}",
+             f"input      {card['input']}",
+             f"trained on {trained['data']}",
+             f"by         {card['trained_by']}",
+             f"licence    {card['licence']}",
+             f"citation   {card['citation']}",
+             f"package    {pkg['name']} {pkg['version']}: {pkg['file']} ({pkg['checksum'][:19]}...)",
+             f"overlap    {card['overlap']['note']}"]
+    for task in trained.get("tasks", [])[:50]:
+        metrics = ", ".join(f"{k} {v:.3g}" for k, v in (task.get("test_metrics") or {}).items())
+        rows = f", {task['rows']:,} rows" if task.get("rows") else ""
+        line = f"  task     {task['name']} [{task.get('unit') or '-'}]{rows}"
+        lines.append(line + (f"; {metrics}" if metrics else ""))
+    return lines
+
+
 # ----------------------------------------------------------------------------- stats
 def _stats(sub) -> None:
     p = sub.add_parser("stats", help="models and properties per domain, size on disk")
@@ -171,7 +241,8 @@ def _run_stats(args) -> int:
         return 0
     print(f"library {stats['name']} at {stats['path']} (format {stats['format_version']}, "
           f"built with {stats['project_version']})")
-    print(f"{stats['models']} models over {stats['properties']} properties, {stats['size_mb']} MB on disk")
+    print(f"{stats['models']} models over {stats['properties']} properties and {stats['representations']} pretrained "
+          f"representations, {stats['size_mb']} MB on disk")
     rows = [{"domain": d, **{k: (", ".join(v) if isinstance(v, list) else v) for k, v in s.items()}}
             for d, s in stats["domains"].items()]
     if rows:
@@ -189,13 +260,13 @@ def _verify(sub) -> None:
 def _run_verify(args) -> int:
     with _open(args) as lib:
         bad = lib.verify()
-        total = len(lib)
+        total = len(lib.ids(kind=None))
     if args.json:
         emit_json({"models": total, "bad": bad})
     else:
         for model_id, reason in bad.items():
             print(reason)
-        log(f"{total - len(bad)} of {total} models OK")
+        log(f"{total - len(bad)} of {total} entries OK")
     return 0 if not bad else 1
 
 

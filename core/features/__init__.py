@@ -13,6 +13,12 @@ structure      inorganic (CIF text)         290 composition + 17 structural
 Polymers use the molecule featurizers on the repeat unit (see
 :mod:`core.features.polymer` for how the ``*`` ends are handled), which is also how
 molecule models are applied to polymers.
+
+A structure a featurizer cannot read never costs the others:
+:meth:`Featurizer.transform_report` returns the matrix and ``{index: reason}`` of the
+failed rows, :func:`failed_rows` checks a list against several featurizers, and
+:meth:`Featurizer.transform` raises :class:`FeaturizationError` (an InputError that
+names the structure and its index in the list) for callers that want to stop.
 """
 
 from __future__ import annotations
@@ -21,7 +27,8 @@ from typing import Any
 
 from core.domains import Domain
 from core.errors import InputError
-from core.features.base import Featurizer
+from core.features.base import FeaturizationError, Featurizer
+from core.features.checks import DEFAULT_FEATURIZERS, as_featurizers, default_featurizers, failed_rows
 from core.features.composition import CompositionDescriptors
 from core.features.molecule import MACCSKeys, MorganCounts, RDKit2D
 from core.features.structure import StructureDescriptors
@@ -58,7 +65,9 @@ def from_spec(spec: dict) -> Featurizer:
 def kinds_for(domain: Domain | str) -> list[str]:
     """Featurizer names that accept structures of ``domain`` (CIF-only ones excluded)."""
     domain = Domain.parse(domain)
-    return [n for n, cls in FEATURIZERS.items() if domain in cls.domains and n != "structure"]
+    return [n for n, cls in FEATURIZERS.items() if domain in cls.domains and not getattr(cls, "cif_only", False)]
 
 
-__all__ = ["DEFAULT_KIND", "FEATURIZERS", "Featurizer", "from_spec", "kinds_for", "make_featurizer"]
+__all__ = ["DEFAULT_FEATURIZERS", "DEFAULT_KIND", "FEATURIZERS", "FeaturizationError", "Featurizer", "as_featurizers",
+           "default_featurizers", "failed_rows", "from_spec", "kinds_for", "make_featurizer"]
+from core.features import chemprop_fp, crystal_fp, embeddings  # noqa: E402,F401  registers pretrained representations

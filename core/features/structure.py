@@ -52,6 +52,7 @@ class StructureDescriptors(Featurizer):
 
     name = "structure"
     domains = (Domain.INORGANIC,)
+    cif_only = True  # reads crystal structures, not formulas
 
     def __init__(self, symprec: float = 0.1):
         self.symprec = symprec

@@ -6,6 +6,13 @@ Layout::
     <library>/catalog.sqlite          one row per model (see core.library.catalog)
     <library>/models/<source>/<id>.safetensors   weights and scalers
     <library>/models/<source>/<id>.json          the model card
+    <library>/representations/<id>.json          card of a pretrained representation (no weights)
+
+Entries are of two kinds (catalog column ``kind``): our nets, and pretrained
+representations from the field whose features come from a featurizer reading a model or
+table that ships inside a package (:mod:`core.library.representations`).
+:meth:`Library.models` lists nets unless asked for other kinds;
+:meth:`Library.load_many` returns a :class:`Representation` for a representation id.
 
 The app and the CLI read the same format.  A library written by a newer format version
 is refused; a missing, truncated or altered weights file is reported by model id and
@@ -14,9 +21,11 @@ file, and the rest of the library stays usable.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable
@@ -32,6 +41,41 @@ from core.pretrain.stacked import NetArrays
 
 MANIFEST = "library.json"
 CATALOG = "catalog.sqlite"
+
+
+@dataclass(frozen=True)
+class Representation:
+    """A pretrained representation entry, as :meth:`Library.load_many` returns it.
+
+    Attributes
+    ----------
+    id : str
+        Catalog id.
+    spec : dict
+        ``{"name": featurizer, "params": {...}}``; :func:`core.features.from_spec` builds
+        the featurizer whose output is the frozen feature.
+    domain : str
+        Domain of the entry (its featurizer may read others too, e.g. polymers).
+    role : str
+        ``"transfer"`` or ``"control"``.
+    width : int
+        Number of features.
+    title : str
+        Its name in words.
+    """
+
+    id: str
+    spec: dict = field(hash=False)
+    domain: str = ""
+    role: str = "transfer"
+    width: int = 0
+    title: str = ""
+
+    def featurizer(self):
+        """The fitted featurizer (DataUnavailableError when its package is missing)."""
+        from core.features import from_spec
+
+        return from_spec(self.spec)
 
 
 class Library:
@@ -106,14 +150,22 @@ class Library:
 
     # ---------------------------------------------------------------- reading
     def models(self, **filters) -> pd.DataFrame:
-        """Catalog rows matching the filters of :func:`core.library.catalog.query`."""
+        """Catalog rows matching the filters of :func:`core.library.catalog.query` (nets
+        unless ``kind`` says otherwise: ``kind=None`` lists every entry)."""
         return catalog.query(self._con, **filters)
 
-    def ids(self) -> set[str]:
-        return {r[0] for r in self._con.execute("SELECT id FROM models")}
+    def _kind_sql(self) -> str:
+        return "kind" if "kind" in catalog.present_columns(self._con) else "'net'"
+
+    def ids(self, kind: str | None = "net") -> set[str]:
+        """Ids of the nets (``kind=None``: of every entry, ``"representation"``: of those)."""
+        if kind is None:
+            return {r[0] for r in self._con.execute("SELECT id FROM models")}
+        return {r[0] for r in self._con.execute(f"SELECT id FROM models WHERE {self._kind_sql()} = ?", (kind,))}
 
     def __len__(self) -> int:
-        return int(self._con.execute("SELECT count(*) FROM models").fetchone()[0])
+        """Number of nets (representation entries are counted by ``stats()``)."""
+        return int(self._con.execute(f"SELECT count(*) FROM models WHERE {self._kind_sql()} = 'net'").fetchone()[0])
 
     def __contains__(self, model_id: object) -> bool:
         return self._con.execute("SELECT 1 FROM models WHERE id = ?", (model_id,)).fetchone() is not None
@@ -125,15 +177,42 @@ class Library:
             raise LibraryError(f"no model {model_id!r} in the library at {self.path}")
         return json.loads(row[0])
 
-    def load(self, model_id: str) -> NetArrays:
-        """Weights of one model, checksum verified."""
-        row = self._con.execute("SELECT file, checksum FROM models WHERE id = ?", (model_id,)).fetchone()
+    def load(self, model_id: str) -> NetArrays | Representation:
+        """Weights of one net, checksum verified; for a representation entry, a
+        :class:`Representation` once its package's file is there and unchanged."""
+        kind = self._kind_sql()
+        row = self._con.execute(f"SELECT file, checksum, {kind} FROM models WHERE id = ?", (model_id,)).fetchone()
         if row is None:
             raise LibraryError(f"no model {model_id!r} in the library at {self.path}")
+        if row[2] == "representation":
+            return self._representation(model_id, row[1])
         return read_model(self.path / row[0], row[1], model_id)
 
-    def load_many(self, model_ids: Iterable[str]) -> tuple[dict[str, NetArrays], dict[str, str]]:
-        """Load several models; bad ones are returned as ``{id: reason}`` instead of raising."""
+    def _representation(self, model_id: str, checksum: str) -> Representation:
+        from core.errors import DataUnavailableError
+        from core.library.representations import file_checksum
+        from core.paths import package_file
+
+        card = self.card(model_id)
+        pkg, desc = card["package"], card["descriptor"]
+        try:
+            path = package_file(pkg["name"], pkg["file"])
+        except DataUnavailableError:
+            raise LibraryError(f"{card['title']} ({model_id}) needs the package {pkg['name']} {pkg['version']}, "
+                               f"which is not installed; run scripts/setup.sh") from None
+        if file_checksum(path) != checksum:
+            raise LibraryError(f"{card['title']} ({model_id}): the installed {pkg['name']} ships a different "
+                               f"{pkg['file']} than {pkg['name']} {pkg['version']} did; install "
+                               f"{pkg['name']}=={pkg['version']}")
+        if pkg.get("imports") and importlib.util.find_spec(pkg["imports"]) is None:
+            raise LibraryError(f"{card['title']} ({model_id}) needs the Python package {pkg['imports']}, which "
+                               f"cannot be imported; run scripts/setup.sh")
+        return Representation(model_id, {"name": desc["name"], "params": dict(desc["params"])}, card["domain"],
+                              card["role"], int(card["features"]["width"]), card["title"])
+
+    def load_many(self, model_ids: Iterable[str]) -> tuple[dict[str, NetArrays | Representation], dict[str, str]]:
+        """Load several entries: nets as :class:`NetArrays`, representation entries as
+        :class:`Representation`; bad ones are returned as ``{id: reason}`` instead of raising."""
         nets, errors = {}, {}
         for model_id in model_ids:
             try:
@@ -143,12 +222,21 @@ class Library:
         return nets, errors
 
     def verify(self) -> dict[str, str]:
-        """Check every weights file; ``{id: problem}`` for the bad ones."""
-        return self.load_many(sorted(self.ids()))[1]
+        """Check every weights file and every representation's shipped file; ``{id: problem}``."""
+        return self.load_many(sorted(self.ids(kind=None)))[1]
+
+    def training_overlap(self, model_ids: Iterable[str], structures, domain="molecule") -> dict:
+        """``{id: TrainingOverlap}`` of the representation entries among ``model_ids``
+        (see :func:`core.library.overlap.training_overlap`); nets are skipped."""
+        from core.library.overlap import training_overlap
+
+        reps = self.ids(kind="representation")
+        return training_overlap(structures, [self.card(i) for i in model_ids if i in reps], domain)
 
     def stats(self) -> dict:
-        """Models and properties per domain, descriptors, size on disk."""
+        """Models (nets) and properties per domain, descriptors, representation entries, size on disk."""
         frame = self.models()
+        reps = self.models(kind="representation", columns=["id", "domain", "role"])
         size = sum(p.stat().st_size for p in self.path.rglob("*") if p.is_file())
         per_domain = {}
         for domain, group in frame.groupby("domain"):
@@ -157,6 +245,8 @@ class Library:
         return {"path": str(self.path), "name": self.name, "format_version": self.manifest.get("format_version"),
                 "project_version": self.manifest.get("project_version"), "models": int(len(frame)),
                 "properties": int(frame["source"].nunique()) if len(frame) else 0, "domains": per_domain,
+                "representations": int(len(reps)),
+                "representations_per_domain": reps.groupby("domain")["id"].count().astype(int).to_dict(),
                 "size_bytes": size, "size_mb": round(size / 2**20, 2)}
 
     # ---------------------------------------------------------------- writing
@@ -173,6 +263,22 @@ class Library:
             card["checksum"] = write_model(self.path / rel, net, card["id"], card)
             cards.append((card, net.input_index))
         return catalog.insert(self._con, cards)
+
+    def add_representations(self, specs=None) -> tuple[int, dict[str, str]]:
+        """Register the pretrained representations whose packages are installed.
+
+        Writes each card to ``representations/<id>.json`` and its catalog row (replacing
+        an earlier one of the same id); adds no weights.  Returns how many were added and
+        ``{id: reason}`` of those skipped (their package is missing).
+        """
+        from core.library.representations import build_cards, write_card
+
+        cards, skipped = build_cards(now(), specs)
+        for card in cards:
+            write_card(self.path, card)
+        added = catalog.insert_rows(self._con, [catalog.row_from_representation(c) for c in cards])
+        catalog.checkpoint(self._con)
+        return added, skipped
 
     def remove(self, model_ids: Iterable[str]) -> int:
         """Drop models from the catalog and delete their files."""

@@ -1,4 +1,22 @@
-"""The SQLite catalog of a library: one row per model, queryable by every card field."""
+"""The SQLite catalog of a library: one row per entry, queryable by every card field.
+
+Two kinds of entry (column ``kind``):
+
+``net``
+    One of our pretrained nets: weights in a safetensors file, metrics on its source.
+``representation``
+    A pretrained representation from the field that ships inside a package (Chemprop
+    models of ADMET-AI, CHGNet, element embeddings): no weights in the library; its
+    descriptor (``descriptor`` + ``descriptor_params``) is the featurizer whose output is
+    the frozen feature itself.  ``file`` is its card, ``package`` / ``package_file`` /
+    ``checksum`` name the shipped file it reads and that file's SHA-256.
+
+``role`` says what an entry is for: ``transfer`` (every net, and the representations
+learned from data) or ``control`` (random element vectors, screened beside the others to
+show how much a random representation of the same width gets).  Catalogs written before
+these columns existed are read as they are (their rows are nets); writing to one adds
+the columns first.
+"""
 
 from __future__ import annotations
 
@@ -44,7 +62,18 @@ COLUMNS = {
     "file": "TEXT NOT NULL",
     "checksum": "TEXT NOT NULL",
     "card": "TEXT NOT NULL",
+    "kind": "TEXT NOT NULL DEFAULT 'net'",
+    "role": "TEXT NOT NULL DEFAULT 'transfer'",
+    "title": "TEXT",
+    "n_features": "INTEGER",
+    "package": "TEXT",
+    "package_file": "TEXT",
 }
+#: Columns added after the first catalogs were written, with the value old rows have.
+ADDED = {"kind": "'net'", "role": "'transfer'", "title": "NULL", "n_features": "NULL", "package": "NULL",
+         "package_file": "NULL"}
+KINDS = ("net", "representation")
+ROLES = ("transfer", "control")
 #: Columns shown by listings (the big JSON ones are left out).
 LIST_COLUMNS = [c for c in COLUMNS if c not in ("card", "column_subset", "architecture", "descriptor_params")]
 
@@ -61,6 +90,22 @@ def connect(path: Path, create: bool = False) -> sqlite3.Connection:
             con.execute(f"CREATE INDEX IF NOT EXISTS idx_{col} ON models({col})")
         con.commit()
     return con
+
+
+def present_columns(con: sqlite3.Connection) -> set[str]:
+    """Columns the ``models`` table has (older catalogs lack :data:`ADDED`)."""
+    return {row[1] for row in con.execute("PRAGMA table_info(models)")}
+
+
+def upgrade(con: sqlite3.Connection) -> None:
+    """Add the columns of :data:`ADDED` that an older catalog lacks (its rows become nets)."""
+    missing = [c for c in ADDED if c not in present_columns(con)]
+    if not missing:
+        return
+    with con:
+        for col in missing:
+            con.execute(f"ALTER TABLE models ADD COLUMN {col} {COLUMNS[col]}")
+        con.execute("CREATE INDEX IF NOT EXISTS idx_kind ON models(kind)")
 
 
 def row_from_card(card: dict, subset) -> dict:
@@ -82,14 +127,37 @@ def row_from_card(card: dict, subset) -> dict:
         "epochs": card["training"]["epochs_run"], "device": card["training"]["device"],
         "estimate": int(bool(card["source"].get("estimate"))), "measured": int(bool(card["source"].get("measured"))),
         "file": card["file"], "checksum": card["checksum"], "card": json.dumps(card, sort_keys=True),
+        "kind": "net", "role": "transfer", "title": None, "n_features": None, "package": None, "package_file": None,
     }
 
 
+def row_from_representation(card: dict) -> dict:
+    """Catalog row of a representation's card (see :mod:`core.library.representations`)."""
+    row = {col: None for col in COLUMNS}
+    desc, pkg, trained = card["descriptor"], card["package"], card["trained_on"]
+    row.update({
+        "id": card["id"], "domain": card["domain"], "source": card["source"]["dataset"],
+        "property": card["source"]["property"], "unit": card["source"]["unit"], "descriptor": desc["name"],
+        "descriptor_params": json.dumps(desc["params"], sort_keys=True), "n_parameters": card.get("n_parameters"),
+        "n_train": trained.get("rows"), "created": card["created"], "project_version": card["project_version"],
+        "estimate": 0, "measured": int(bool(card["source"].get("measured"))), "file": card["file"],
+        "checksum": pkg["checksum"], "card": json.dumps(card, sort_keys=True), "kind": "representation",
+        "role": card["role"], "title": card["title"], "n_features": card["features"]["width"],
+        "package": f"{pkg['name']}=={pkg['version']}", "package_file": pkg["file"],
+    })
+    return row
+
+
 def insert(con: sqlite3.Connection, cards: Iterable[tuple[dict, object]]) -> int:
-    """Insert or replace (card, column subset) pairs in one transaction; returns how many."""
-    rows = [row_from_card(c, subset) for c, subset in cards]
+    """Insert or replace (card, column subset) pairs of nets in one transaction; returns how many."""
+    return insert_rows(con, [row_from_card(c, subset) for c, subset in cards])
+
+
+def insert_rows(con: sqlite3.Connection, rows: list[dict]) -> int:
+    """Insert or replace catalog rows in one transaction (upgrading an old catalog first)."""
     if not rows:
         return 0
+    upgrade(con)
     cols = list(COLUMNS)
     with con:
         con.executemany(f"INSERT OR REPLACE INTO models ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
@@ -97,27 +165,39 @@ def insert(con: sqlite3.Connection, cards: Iterable[tuple[dict, object]]) -> int
     return len(rows)
 
 
-def query(con: sqlite3.Connection, *, domain=None, source=None, property=None, descriptor=None, search=None,
-          min_r2=None, ids=None, columns=None, limit=None) -> pd.DataFrame:
-    """Models matching every given filter (strings match case-insensitively; lists match any).
+def _expressions(con: sqlite3.Connection) -> dict[str, str]:
+    """SQL for each column: the column itself, or the value old rows have when it is absent."""
+    present = present_columns(con)
+    return {c: (c if c in present else f"{ADDED[c]}") for c in COLUMNS}
 
-    ``search`` is free text matched against the property, the source name, the unit and
-    the card's notes: "refractive" finds every refractive-index model.
+
+def query(con: sqlite3.Connection, *, domain=None, source=None, property=None, descriptor=None, search=None,
+          min_r2=None, ids=None, columns=None, limit=None, kind="net", role=None) -> pd.DataFrame:
+    """Entries matching every given filter (strings match case-insensitively; lists match any).
+
+    ``search`` is free text matched against the property, the source name, the unit, the
+    title and the card's notes: "refractive" finds every refractive-index model.  ``kind``
+    is ``"net"`` (default: what the screen's nets are), ``"representation"``, a list, or
+    None (or ``"all"``) for every kind; ``role`` is ``"transfer"``, ``"control"``, a list or None.
     """
+    expr = _expressions(con)
+    kind = None if kind == "all" else kind
     where, args = [], []
-    for col, value in (("domain", domain), ("source", source), ("descriptor", descriptor)):
+    for col, value in (("domain", domain), ("source", source), ("descriptor", descriptor), ("kind", kind),
+                       ("role", role)):
         if value:
             values = [value] if isinstance(value, str) else list(value)
-            where.append(f"lower({col}) IN ({', '.join('?' * len(values))})")
+            where.append(f"lower({expr[col]}) IN ({', '.join('?' * len(values))})")
             args.extend(v.lower() for v in values)
     if property:
         where.append("lower(property) LIKE ?")
         args.append(f"%{property.lower()}%")
     if search:
         for word in str(search).lower().split():
-            where.append("(lower(property) LIKE ? OR lower(source) LIKE ? OR lower(unit) LIKE ? OR "
-                         "lower(json_extract(card, '$.source.note')) LIKE ?)")
-            args.extend([f"%{word}%"] * 4)
+            where.append(f"(lower(property) LIKE ? OR lower(source) LIKE ? OR lower(unit) LIKE ? OR "
+                         f"lower(coalesce({expr['title']}, '')) LIKE ? OR "
+                         f"lower(json_extract(card, '$.source.note')) LIKE ?)")
+            args.extend([f"%{word}%"] * 5)
     if min_r2 is not None:
         where.append("test_r2 >= ?")
         args.append(float(min_r2))
@@ -127,11 +207,16 @@ def query(con: sqlite3.Connection, *, domain=None, source=None, property=None, d
             return pd.DataFrame(columns=columns or LIST_COLUMNS)
         where.append(f"id IN ({', '.join('?' * len(ids))})")
         args.extend(ids)
-    cols = ", ".join(columns or LIST_COLUMNS)
+    cols = ", ".join(f"{expr[c]} AS {c}" if expr.get(c, c) != c else c for c in (columns or LIST_COLUMNS))
     sql = f"SELECT {cols} FROM models" + (f" WHERE {' AND '.join(where)}" if where else "") + " ORDER BY id"
     if limit:
         sql += f" LIMIT {int(limit)}"
     return pd.read_sql_query(sql, con, params=args)
+
+
+def checkpoint(con: sqlite3.Connection) -> None:
+    """Fold a write-ahead log into the catalog file (so a copied or committed catalog is complete)."""
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def get_meta(con: sqlite3.Connection) -> dict:

@@ -12,6 +12,7 @@ can run in worker processes or on a Dask cluster.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import time
 import zlib
@@ -26,7 +27,7 @@ from core import LIBRARY_FORMAT_VERSION, __version__
 from core.compute.device import device_label, resolve_device
 from core.domains import Domain
 from core.errors import CancelledError, InputError
-from core.features import make_featurizer
+from core.features import failed_rows, make_featurizer
 from core.features.store import featurize_cached
 from core.library import Library, now
 from core.library.model import n_parameters, round_weights
@@ -55,6 +56,7 @@ class Task:
     weight_decay: float
     device: str = "auto"
     threads: int = 0  # torch threads in a worker; 0 keeps the default
+    exclude: tuple[int, ...] = ()  # rows of the source table a featurizer of the source cannot read
 
 
 @dataclass
@@ -72,6 +74,7 @@ class BuildConfig:
     max_rows: int | None = None
     max_epochs: int | None = None
     scheduler: str | None = None  # Dask: "local[:N]" or "tcp://host:port"
+    representations: bool = False  # also register the pretrained representations (the CLI's default)
 
 
 @dataclass
@@ -85,6 +88,8 @@ class BuildSummary:
     tasks: int
     seconds: float
     failures: dict[str, str] = field(default_factory=dict)
+    #: ``{source: [{"row", "line" (user sources), "structure", "reason"}]}`` of rows left out
+    unreadable: dict[str, list[dict]] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -93,7 +98,10 @@ class BuildSummary:
 def model_id(source: str, descriptor: DescriptorPlan, seed: int, index: int) -> str:
     """Readable, deterministic model id, e.g. ``qm9_gap-morgan-s0-03``."""
     name, params = descriptor
-    suffix = "_full" if dict(params).get("stats") == "full" else ""
+    params = dict(params)
+    suffix = "_full" if params.get("stats") == "full" else ""
+    if name == "element_embedding":  # e.g. mp_gap-mat2vec-s0-07
+        name, suffix = str(params.get("embedding")), ""
     return f"{source}-{name}{suffix}-s{seed}-{index:02d}"
 
 
@@ -138,6 +146,58 @@ def plan_tasks(config: BuildConfig) -> list[Task]:
     return tasks
 
 
+# ======================================================================= rows a build can read
+def task_rows(task: Task, n_rows: int) -> dict[str, np.ndarray]:
+    """Train/val/test row indices of ``task``'s source, without the rows in ``task.exclude``."""
+    split = sample_and_split(n_rows, task.max_rows, task.seed)
+    if task.exclude:
+        drop = np.asarray(task.exclude)
+        split = {part: rows[~np.isin(rows, drop)] for part, rows in split.items()}
+    empty = [part for part, rows in split.items() if len(rows) == 0]
+    if empty:
+        raise InputError(f"{task.source_name}: no {empty[0]} rows left after leaving out the unreadable ones")
+    return split
+
+
+def find_unreadable(tasks: list[Task], say: Callable[[str], None]) -> dict[str, list[dict]]:
+    """``{source: [{"row", "structure", "reason", ("line")}]}`` of the sampled rows that a
+    featurizer of the source's tasks cannot read (InputError when no row is left)."""
+    out: dict[str, list[dict]] = {}
+    seen: dict[tuple, dict[int, str]] = {}  # sources sharing their rows (the QM9 properties) are checked once
+    for name, group in _by_source(tasks).items():
+        first = group[0]
+        source = load_source(first.source)
+        rows = np.sort(np.concatenate(list(sample_and_split(len(source.table), first.max_rows, first.seed).values())))
+        specs = tuple(dict.fromkeys(d for t in group for d in t.descriptors))
+        structures = source.table["structure"].to_numpy()[rows].astype(str).tolist()
+        key = (specs, tuple(structures))
+        if key not in seen:
+            seen[key] = failed_rows(structures, [{"name": d[0], "params": dict(d[1])} for d in specs])
+        failed = seen[key]
+        if not failed:
+            continue
+        if len(failed) == len(rows):
+            raise InputError(f"{name}: no row can be featurized; e.g. {structures[0]!r}: {failed[0]}")
+        lines = source.table["line"].to_numpy() if "line" in source.table.columns else None
+        out[name] = [{"row": int(rows[i]), "structure": structures[i], "reason": reason,
+                      **({"line": int(lines[rows[i]])} if lines is not None else {})} for i, reason in failed.items()]
+        say(f"{name}: left out {len(failed)} of {len(rows)} rows that cannot be featurized: "
+            + "; ".join(_where(r) for r in out[name][:5]) + (" ..." if len(failed) > 5 else ""))
+    return out
+
+
+def _where(row: dict) -> str:
+    place = f"line {row['line']}" if "line" in row else f"source row {row['row'] + 1}"
+    return f"{place} {row['structure']!r}: {row['reason']}"
+
+
+def _by_source(tasks: Iterable[Task]) -> dict[str, list[Task]]:
+    groups: dict[str, list[Task]] = {}
+    for task in tasks:
+        groups.setdefault(task.source_name, []).append(task)
+    return groups
+
+
 # ======================================================================= one task
 def run_task(task: Task, cancel: Callable[[], bool] | None = None) -> list[tuple[NetArrays, dict]]:
     """Train one stack and return its finished models with their cards."""
@@ -145,7 +205,7 @@ def run_task(task: Task, cancel: Callable[[], bool] | None = None) -> list[tuple
         torch.set_num_threads(task.threads)
     device = resolve_device(task.device)
     source = load_source(task.source)
-    split = sample_and_split(len(source.table), task.max_rows, task.seed)
+    split = task_rows(task, len(source.table))
     used = np.concatenate(list(split.values()))
     structures = source.table["structure"].to_numpy()[used].tolist()
     y_all = source.table["target"].to_numpy(dtype=np.float64)[used]
@@ -218,6 +278,7 @@ def run_task(task: Task, cancel: Callable[[], bool] | None = None) -> list[tuple
                              "layers": "Linear -> activation -> dropout per hidden layer, Linear output"},
             "training": {"n_train": n_tr, "n_val": n_va, "n_test": len(used) - n_tr - n_va,
                          "split": "random 80/10/10 of the sampled rows", "max_rows": task.max_rows,
+                         "rows_unreadable": len(task.exclude),
                          "seed": task.seed, "stack": task.stack, "stack_size": M,
                          "epochs_run": int(result.epochs_run), "best_epoch": int(result.best_epoch[position[m]]),
                          "max_epochs": task.max_epochs, "patience": task.patience, "batch_size": task.batch_size,
@@ -255,6 +316,13 @@ def build_library(config: BuildConfig, *, progress: Callable[[str], None] | None
                   executor_factory: Callable[[int], object] | None = None) -> BuildSummary:
     """Build (or resume) a library.
 
+    Rows of a source that a featurizer of the build cannot read are left out and listed
+    in the summary (``unreadable``) and the log; a source with no readable row stops the
+    build.  A build that ends without a single model in a library it created (it failed,
+    was cancelled, or every stack failed) removes that library's folder, so no empty
+    library is left behind; one that stops with models kept marks its build record
+    ``"status": "incomplete"`` in library.json, and rerunning it resumes.
+
     Parameters
     ----------
     config : BuildConfig
@@ -268,11 +336,32 @@ def build_library(config: BuildConfig, *, progress: Callable[[str], None] | None
     """
     say = progress or (lambda line: print(line, file=sys.stderr, flush=True))
     start = time.perf_counter()
-    library = Library(config.out, create=True, name=Path(config.out).name)
-    tasks = plan_tasks(config)
+    created = not (Path(config.out) / "library.json").exists()
+    library = None
+    status = "failed"
+    try:
+        tasks = plan_tasks(config)
+        library = Library(config.out, create=True, name=Path(config.out).name)
+        summary = _build(library, config, tasks, say, cancel, executor_factory, start)
+        if config.representations and len(library):
+            _register_representations(library, say)
+        status = "complete" if not summary.failures else "incomplete"
+    except CancelledError:
+        status = "cancelled"
+        raise
+    finally:
+        _finish_build(library, config, created, status, say)
+    if summary.trained_models == 0 and summary.skipped_models == 0 and summary.failures:
+        first = next(iter(summary.failures.items()))
+        raise InputError(f"no model could be trained ({len(summary.failures)} stacks failed; {first[0]}: {first[1]})")
+    return summary
+
+
+def _build(library: Library, config: BuildConfig, tasks: list[Task], say, cancel, executor_factory,
+           start: float) -> BuildSummary:
     builds = list(library.manifest.get("builds", []))
     builds.append({"preset": config.preset, "seed": config.seed, "started": now(), "project_version": __version__,
-                   "sources": sorted({t.source_name for t in tasks})})
+                   "sources": sorted({t.source_name for t in tasks}), "status": "running"})
     library.update_manifest({"builds": builds})
     existing = library.ids()
     todo = [t for t in tasks if not set(t.model_ids) <= existing]
@@ -280,53 +369,96 @@ def build_library(config: BuildConfig, *, progress: Callable[[str], None] | None
     skipped = planned - sum(len(t.model_ids) for t in todo)
     if skipped:
         say(f"resuming: {skipped} of {planned} models already in {config.out}")
+    unreadable = find_unreadable(todo, say)
+    todo = [replace(t, exclude=tuple(sorted(r["row"] for r in unreadable.get(t.source_name, [])))) for t in todo]
     _prefeaturize(todo, say)
-    summary = BuildSummary(str(config.out), planned, 0, skipped, len(tasks), 0.0)
-    done_models = 0
+    summary = BuildSummary(str(config.out), planned, 0, skipped, len(tasks), 0.0, unreadable=unreadable)
     total_models = sum(len(t.model_ids) for t in todo)
 
     def record(task: Task, items) -> None:
-        nonlocal done_models
         library.add(items)
-        done_models += len(items)
+        summary.trained_models += len(items)
+        done = summary.trained_models
         elapsed = time.perf_counter() - start
-        rate = done_models / elapsed * 60
-        left = (total_models - done_models) / max(rate, 1e-9)
+        rate = done / elapsed * 60
+        left = (total_models - done) / max(rate, 1e-9)
         r2 = ", ".join(f"{c['metrics']['test']['r2']:.2f}" for _, c in items)
-        say(f"[{done_models}/{total_models} models] {task.source_name} stack {task.stack}: "
+        say(f"[{done}/{total_models} models] {task.source_name} stack {task.stack}: "
             f"test R2 {r2}; {rate:.1f} models/min, ~{left:.1f} min left")
 
     try:
-        if config.scheduler:
-            from core.compute.dask_backend import dask_client, executor, n_workers
-
-            with dask_client(config.scheduler) as client:
-                workers = n_workers(client)
-                say(f"training on {workers} Dask workers ({config.scheduler})")
-                _run_parallel(todo, replace(config, workers=workers), record, summary, cancel,
-                              lambda _: executor(client), say, threads=1)
-        elif config.workers > 1 or executor_factory is not None:
-            _run_parallel(todo, config, record, summary, cancel, executor_factory, say)
-        else:
-            for task in todo:
-                if cancel is not None and cancel():
-                    raise CancelledError(f"build cancelled; {done_models} new models kept")
-                try:
-                    record(task, run_task(task, cancel))
-                except (InputError, ValueError, RuntimeError) as exc:
-                    if isinstance(exc, CancelledError):
-                        raise
-                    summary.failures[f"{task.source_name}/{task.stack}"] = str(exc)
-                    say(f"failed {task.source_name} stack {task.stack}: {exc}")
+        _run(todo, config, record, summary, cancel, executor_factory, say)
     finally:
-        summary.trained_models = done_models
         summary.seconds = round(time.perf_counter() - start, 1)
-        library.close()
     return summary
 
 
+def _run(todo, config, record, summary, cancel, executor_factory, say) -> None:
+    if config.scheduler:
+        from core.compute.dask_backend import dask_client, executor, n_workers
+
+        with dask_client(config.scheduler) as client:
+            workers = n_workers(client)
+            say(f"training on {workers} Dask workers ({config.scheduler})")
+            _run_parallel(todo, replace(config, workers=workers), record, summary, cancel,
+                          lambda _: executor(client), say, threads=1)
+        return
+    if config.workers > 1 or executor_factory is not None:
+        _run_parallel(todo, config, record, summary, cancel, executor_factory, say)
+        return
+    for task in todo:
+        if cancel is not None and cancel():
+            raise CancelledError(f"build cancelled; {summary.trained_models} new models kept")
+        try:
+            record(task, run_task(task, cancel))
+        except CancelledError:
+            raise
+        except (InputError, ValueError, RuntimeError) as exc:
+            summary.failures[f"{task.source_name}/{task.stack}"] = str(exc)
+            say(f"failed {task.source_name} stack {task.stack}: {exc}")
+
+
+#: What a build writes into a library folder; a folder holding only these and no model is empty.
+_BUILD_FILES = {"library.json", "catalog.sqlite", "catalog.sqlite-wal", "catalog.sqlite-shm", "catalog.sqlite-journal",
+                "models", "sources", ".library.json.tmp"}
+
+
+def _register_representations(library: Library, say) -> None:
+    """Add the pretrained representations whose packages are installed (no weights)."""
+    added, skipped = library.add_representations()
+    say(f"registered {added} pretrained representations"
+        + (f"; {len(skipped)} skipped because their packages are missing" if skipped else ""))
+
+
+def _finish_build(library: Library | None, config: BuildConfig, created: bool, status: str, say) -> None:
+    """Record how the build ended; remove the folder of a library it created and left empty."""
+    empty = True
+    if library is not None:
+        empty = len(library) == 0
+        if not (empty and created):
+            builds = list(library.manifest.get("builds", []))
+            if builds:
+                builds[-1] = {**builds[-1], "status": status, "finished": now()}
+                library.update_manifest({"builds": builds})
+        library.close()
+    out = Path(config.out)
+    if created and empty and out.is_dir() and _only_build_files(out):
+        shutil.rmtree(out, ignore_errors=True)
+        say(f"removed {out}: the build ended ({status}) before any model was stored")
+
+
+def _only_build_files(folder: Path) -> bool:
+    names = {p.name for p in folder.iterdir()}
+    if not names <= _BUILD_FILES:
+        return False
+    models = folder / "models"
+    return not models.exists() or not any(p.is_file() for p in models.rglob("*"))
+
+
 def _prefeaturize(tasks: Iterable[Task], say) -> None:
-    """Featurize each (source, descriptor) once, in the parent, so workers only read."""
+    """Featurize each (source, descriptor) once, in the parent, so workers only read.
+
+    A featurization that fails is logged; the tasks that need it then fail one by one."""
     seen = set()
     for task in tasks:
         for desc in dict.fromkeys(task.descriptors):
@@ -335,11 +467,14 @@ def _prefeaturize(tasks: Iterable[Task], say) -> None:
                 continue
             seen.add(key)
             source = load_source(task.source)
-            split = sample_and_split(len(source.table), task.max_rows, task.seed)
-            rows = np.concatenate(list(split.values()))
+            rows = np.concatenate(list(task_rows(task, len(source.table)).values()))
             structures = source.table["structure"].to_numpy()[rows].tolist()
             t0 = time.perf_counter()
-            featurize_cached(make_featurizer(desc[0], dict(desc[1])), structures)
+            try:
+                featurize_cached(make_featurizer(desc[0], dict(desc[1])), structures)
+            except InputError as exc:
+                say(f"cannot featurize {task.source_name} with {desc[0]}: {exc}")
+                continue
             if time.perf_counter() - t0 > 2:
                 say(f"featurized {task.source_name} with {desc[0]} in {time.perf_counter() - t0:.0f} s")
 

@@ -93,6 +93,32 @@ PRESETS.add("full", Preset(
             Domain.INORGANIC: [[_COMP] * 32, [_COMP_FULL] * 32]},
     max_rows=50_000, max_epochs=120, patience=12,
 ))
+def _embedding(name: str, stats: str = "mean") -> DescriptorPlan:
+    return plan("element_embedding", embedding=name, stats=stats)
+
+
+#: Composition nets on element embeddings, stacked by similar input width (a stack's
+#: hidden widths are drawn from its mean subset size): 64-256, 128-256 and 512-768 columns.
+#: Oliynyk's table stops at uranium: nets on it would make a build leave out every
+#: compound with a heavier actinide from all nets of the source, so it has none here.
+_EMBEDDING_STACKS = [
+    [_embedding("megnet16", "classic")] * 3 + [_embedding("magpie", "classic")] * 3
+    + [_embedding("chgnet", "classic")] * 2,
+    [_embedding("mace_mp0")] * 2 + [_embedding("sevennet")] * 2 + [_embedding("mat2vec")] * 2
+    + [_embedding("skipatom")] * 2 + [_embedding("orb_v2")] * 2,
+    [_embedding("crystallm")] * 2 + [_embedding("matscibert")] * 2,
+]
+_ORGANIC_MEDIUM = [[_MORGAN] * 12, [_RDKIT] * 6 + [_MACCS] * 6]
+
+PRESETS.add("medium", Preset(
+    name="medium",
+    description="Every registered source: 24 models per molecule/polymer source (12 Morgan, 6 RDKit 2D, 6 MACCS), "
+                "30 per inorganic source (8 XenonPy composition, 22 on element embeddings and Magpie element "
+                "data), 10,000 rows per source.",
+    stacks={Domain.MOLECULE: _ORGANIC_MEDIUM, Domain.POLYMER: _ORGANIC_MEDIUM,
+            Domain.INORGANIC: [[_COMP] * 8] + _EMBEDDING_STACKS},
+    max_rows=10_000, max_epochs=60, patience=8,
+))
 PRESETS.add("tiny", Preset(
     name="tiny",
     description="For tests and demos: 2 models per source, 400 rows, a few epochs.",

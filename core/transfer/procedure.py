@@ -27,6 +27,7 @@ from typing import Callable
 
 import numpy as np
 from scipy import stats
+from sklearn.utils.parallel import Parallel, delayed
 
 from core.transfer.candidate import Family
 from core.transfer.stage1 import Scope
@@ -65,18 +66,13 @@ def select(scored: list[Scored], procedure: ProcedureName, size: int) -> list[Sc
 
 def predict_members(ctx: ScreenContext, members: list[Scored], train: np.ndarray, test: np.ndarray,
                     cache: dict | None = None) -> np.ndarray:
-    """Mean prediction of ``members`` fitted on ``train`` for the rows ``test``."""
-    preds = []
-    for m in members:
-        key = m.candidate.id
-        if cache is None or key not in cache:
-            value = fit_predict(ctx, m, train, test)
-            if cache is None:
-                preds.append(value)
-                continue
-            cache[key] = value
-        preds.append(cache[key])
-    return np.mean(preds, axis=0)
+    """Mean prediction of ``members`` fitted on ``train`` for the rows ``test`` (fits run side
+    by side in threads; ``cache`` keeps each candidate's prediction for the next procedure)."""
+    cache = {} if cache is None else cache
+    todo = list({m.candidate.id: m for m in members if m.candidate.id not in cache}.values())
+    values = Parallel(n_jobs=-1, prefer="threads")(delayed(fit_predict)(ctx, m, train, test) for m in todo)
+    cache.update({m.candidate.id: v for m, v in zip(todo, values)})
+    return np.mean([cache[m.candidate.id] for m in members], axis=0)
 
 
 @dataclass
@@ -153,9 +149,11 @@ def nested_estimates(ctx: ScreenContext, inner: dict[str, list[Scored]], scopes:
     for o, ((train, test), scope, rep) in enumerate(zip(outer, scopes, reps)):
         ctx.check_cancel()
         scored = inner[scope.name] + stage2(ctx, scope, inner[scope.name], config.nested_top)
+        picks = {p: select(scored, p, config.ensemble) for p in ProcedureName}
         cache: dict = {}
+        predict_members(ctx, [m for p in ProcedureName for m in picks[p]], train, test, cache)  # all fits at once
         for p in ProcedureName:
-            members = select(scored, p, config.ensemble)
+            members = picks[p]
             pred[p][rep, test] = predict_members(ctx, members, train, test, cache)
             folds[p].append({"fold": o, "repeat": rep, "members": [m.candidate.id for m in members],
                              "inner_cv_mae": float(np.mean([m.cv_mae for m in members])),

@@ -23,7 +23,7 @@ from core.transfer.config import ScreenConfig
 from core.transfer.refit import LinearFeatureRidge
 from core.transfer.scoring import fold_maes
 from core.transfer.stage1 import Scope
-from core.transfer.strategies import BASELINES, STRATEGIES, cv_predict
+from core.transfer.strategies import BASELINES, STRATEGIES, cv_predict_many
 
 
 @dataclass
@@ -123,11 +123,13 @@ def stage2(ctx: ScreenContext, scope: Scope, stage1: list[Scored], top: int,
     jobs = stage2_candidates(ctx, top_models(stage1, top))
     y = ctx.y[scope.rows]
     out = []
-    for i, candidate in enumerate(jobs):
+    step = max(1, len(jobs) // 4)  # a few batches: progress and cancel between them, full cores within
+    for lo in range(0, len(jobs), step):
         ctx.check_cancel()
-        X = ctx.X(candidate)[scope.rows]
-        oof = cv_predict(make_estimator(ctx, candidate), X, y, scope.splits)
-        out.append(Scored(candidate, fold_maes(oof, y, scope.splits), oof))
+        batch = jobs[lo:lo + step]
+        oofs = cv_predict_many([make_estimator(ctx, c) for c in batch], [ctx.X(c)[scope.rows] for c in batch], y,
+                               scope.splits)
+        out.extend(Scored(c, fold_maes(oof, y, scope.splits), oof) for c, oof in zip(batch, oofs))
         if progress:
-            progress(i + 1, len(jobs))
+            progress(min(lo + step, len(jobs)), len(jobs))
     return out

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.ensemble import RandomForestRegressor
 from sklearn.gaussian_process import GaussianProcessRegressor
 from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
@@ -54,10 +54,44 @@ class Strategy:
 STRATEGIES: Registry[Strategy] = Registry("strategy")
 
 
-def _rf(trees: int, seed: int) -> RandomForestRegressor:
-    # one thread per forest: small targets fit in milliseconds, and folds run in parallel instead
-    return RandomForestRegressor(n_estimators=trees, min_samples_leaf=1, max_features=1.0 / 3, random_state=seed,
-                                 n_jobs=1)
+#: Rows each tree of a forest is grown on, at most (a bootstrap sample of this size): on a few
+#: thousand rows a forest then costs what it costs on a thousand.
+MAX_FOREST_ROWS = 1000
+
+
+class Forest(RegressorMixin, BaseEstimator):
+    """A random forest whose trees see at most ``max_rows`` bootstrap rows each.
+
+    Up to ``max_rows`` training rows it is exactly scikit-learn's
+    ``RandomForestRegressor(n_estimators=trees, max_features=1/3, random_state=seed)``
+    (one thread: forests of a screen run side by side instead).
+
+    Parameters
+    ----------
+    trees : int
+    seed : int
+    max_rows : int
+    """
+
+    def __init__(self, trees: int = 50, seed: int = 0, max_rows: int = MAX_FOREST_ROWS):
+        self.trees = trees
+        self.seed = seed
+        self.max_rows = max_rows
+
+    def fit(self, X, y):
+        n = len(y)
+        self.forest_ = RandomForestRegressor(n_estimators=self.trees, min_samples_leaf=1, max_features=1.0 / 3,
+                                             random_state=self.seed, n_jobs=1,
+                                             max_samples=None if n <= self.max_rows else int(self.max_rows))
+        self.forest_.fit(X, y)
+        return self
+
+    def predict(self, X) -> np.ndarray:
+        return self.forest_.predict(X)
+
+
+def _rf(trees: int, seed: int) -> Forest:
+    return Forest(trees, seed)
 
 
 def _gp(seed: int) -> GaussianProcessRegressor:
@@ -111,9 +145,21 @@ def cv_predict(estimator, X: np.ndarray, y: np.ndarray, splits, n: int | None = 
     Folds run in threads (scikit-learn's trees and torch release the GIL), so the cores
     stay busy without the cost of starting processes for fits of milliseconds.
     """
-    n = len(y) if n is None else n
+    return cv_predict_many([estimator], [X], y, splits, n, n_jobs)[0]
+
+
+def cv_predict_many(estimators: list, Xs: list[np.ndarray], y: np.ndarray, splits, n: int | None = None,
+                    n_jobs: int = -1) -> list[np.ndarray]:
+    """:func:`cv_predict` of several estimators (each on its own matrix) under the same
+    folds, every (estimator, fold) fit in one pool of threads: the cores stay busy to the
+    end instead of waiting at each estimator's last fold.  Same numbers as one at a time."""
     preds = Parallel(n_jobs=n_jobs, prefer="threads")(
-        delayed(_fit_fold)(estimator, X, y, train, test) for train, test in splits)
+        delayed(_fit_fold)(est, X, y, train, test) for est, X in zip(estimators, Xs) for train, test in splits)
+    k = len(splits)
+    return [_assemble(splits, preds[i * k:(i + 1) * k], len(y) if n is None else n) for i in range(len(estimators))]
+
+
+def _assemble(splits, preds, n: int) -> np.ndarray:
     out, seen, rep = [], np.zeros(n, dtype=bool), None
     for (_, test), pred in zip(splits, preds):
         if rep is None or seen[test].any():

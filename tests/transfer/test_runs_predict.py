@@ -59,7 +59,7 @@ def test_recommended_predictions_with_intervals_and_domain(saved):
     new = ["CCO", "c1ccccc1O", far, run.structures[0]]
     out = predict(run, new)
     table = out.table
-    assert list(table.columns) == ["structure", "prediction", "lower", "upper", "domain_ratio", "in_domain"]
+    assert list(table.columns) == ["structure", "prediction", "lower", "upper", "domain_ratio", "in_domain", "problem"]
     assert out.candidate == "recommended" and out.members == run.recommended.members
     assert out.halfwidth == pytest.approx(run.summary["interval"]["halfwidth"]) and out.halfwidth > 0
     assert np.allclose(table["upper"] - table["lower"], 2 * out.halfwidth)
