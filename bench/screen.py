@@ -72,14 +72,19 @@ def synthetic_nets(n_models: int, seed: int) -> tuple[dict[str, dict[str, NetArr
 
 
 def flops(nets, n: int, folds: int, penalties: int) -> float:
+    """Counted flops of stage 1: forward passes, then per fold the scaling, the smaller of
+    the two Gram forms, its eigendecomposition and the predictions of every penalty."""
     total = 0.0
+    n_train, n_test = n * (folds - 1) / folds, n / folds
     for group in nets.values():
         for net in group.values():
             dims = [len(net.input_index)] + [w.shape[1] for w in net.weights]
+            w = dims[-1]
             total += 2 * n * sum(a * b for a, b in zip(dims, dims[1:]))  # forward
-            total += 2 * n * n * dims[-1]  # Gram matrix
-            total += 9 * n**3  # eigendecomposition (LAPACK syevd, roughly)
-            total += penalties * folds * (2 * (n / folds) ** 2 * n + (n / folds) ** 3)  # fold blocks and solves
+            r = min(n_train, w)  # kernel form below the width, feature form above
+            per_fold = 4 * n * w + 2 * n_train * r * max(n_train, w) + 9 * r**3 + 2 * n_test * n_train * w \
+                + penalties * 4 * n_train * r
+            total += folds * per_fold
     return total
 
 

@@ -45,6 +45,9 @@ class Candidate:
         Short readable name of that descriptor (``morgan``, ``composition``).
     model_id : str, optional
         The library model (None for scratch baselines on a descriptor).
+    via : {"net", "representation"}
+        What the library model is: one of our nets (frozen features are its hidden
+        activations) or a pretrained representation (its features are the descriptor).
     """
 
     family: Family
@@ -52,6 +55,7 @@ class Candidate:
     descriptor: str
     descriptor_label: str
     model_id: str | None = None
+    via: str = "net"
 
     @property
     def stage(self) -> int:
@@ -62,6 +66,8 @@ class Candidate:
         """``frozen``, ``frozen+raw``, ``raw``, ``strategy`` or ``finetune`` (what it reads)."""
         if self.family is Family.SCRATCH:
             return "raw"
+        if self.via == "representation":
+            return "representation" if self.strategy == "ridge" else "strategy"
         return STAGE1.get(self.strategy) or _KIND.get(self.strategy, "strategy")
 
     @property
@@ -85,11 +91,12 @@ class Candidate:
     def to_dict(self) -> dict:
         return {"candidate": self.id, "family": self.family.value, "strategy": self.strategy,
                 "descriptor_key": self.descriptor, "descriptor": self.descriptor_label, "model_id": self.model_id,
-                "kind": self.kind, "stage": self.stage}
+                "via": self.via, "kind": self.kind, "stage": self.stage}
 
     @classmethod
     def from_dict(cls, row: dict) -> "Candidate":
         model = row.get("model_id")
         model = model if isinstance(model, str) and model else None
+        via = row.get("via")
         return cls(Family(row["family"]), str(row["strategy"]), str(row["descriptor_key"]),
-                   str(row["descriptor"]), model)
+                   str(row["descriptor"]), model, via if isinstance(via, str) and via else "net")

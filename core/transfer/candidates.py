@@ -20,6 +20,7 @@ from core.errors import InputError
 from core.features import FEATURIZERS, from_spec
 from core.features.base import Featurizer
 from core.library import Library
+from core.library import Representation
 from core.pretrain.stacked import NetArrays
 
 #: Which model domains can be screened on a target of each domain (the UI shows this).
@@ -43,12 +44,24 @@ def featurizer_from_key(key: str) -> Featurizer:
 
 @dataclass
 class CandidatePool:
-    """Candidate nets grouped by descriptor, with their catalog rows."""
+    """Candidate nets grouped by descriptor, the pretrained representations, and their
+    catalog rows.
+
+    A representation entry (:class:`core.library.Representation`) has a featurizer of its
+    own whose output is its frozen feature; ``representations`` maps that featurizer's
+    descriptor key to the entry.
+    """
 
     nets: dict[str, dict[str, NetArrays]]  # descriptor key -> model id -> net
     featurizers: dict[str, Featurizer]  # descriptor key -> featurizer
     catalog: pd.DataFrame  # one row per candidate model (id, library, source, property, ...)
     skipped: dict[str, str] = field(default_factory=dict)  # model id -> reason
+    representations: dict[str, Representation] = field(default_factory=dict)  # descriptor key -> entry
+
+    @property
+    def raw_keys(self) -> list[str]:
+        """Descriptors that scratch baselines read (those of the nets, not the representations)."""
+        return [k for k in self.featurizers if k not in self.representations]
 
     def label(self, key: str) -> str:
         """Short readable name of a descriptor key: the featurizer name, plus its settings
@@ -59,22 +72,34 @@ class CandidatePool:
 
     @property
     def n_models(self) -> int:
-        return int(sum(len(v) for v in self.nets.values()))
+        """Library entries in the pool: nets and representations."""
+        return int(sum(len(v) for v in self.nets.values())) + len(self.representations)
 
     def descriptor_of(self, model_id: str) -> str:
         for key, nets in self.nets.items():
             if model_id in nets:
                 return key
+        for key, rep in self.representations.items():
+            if rep.id == model_id:
+                return key
         raise KeyError(model_id)
 
-    def net(self, model_id: str) -> NetArrays:
-        return self.nets[self.descriptor_of(model_id)][model_id]
+    def is_representation(self, model_id: str) -> bool:
+        return any(rep.id == model_id for rep in self.representations.values())
+
+    def net(self, model_id: str) -> NetArrays | None:
+        """The net of a model id (None for a representation entry)."""
+        key = self.descriptor_of(model_id)
+        return None if key in self.representations else self.nets[key][model_id]
 
 
 def select_models(libraries: list[Library], target_domain: Domain, *, search: str | None = None,
                   sources: tuple[str, ...] | None = None, model_ids: tuple[str, ...] | None = None,
-                  model_domains: tuple[str, ...] | None = None, cross_domain: bool = True) -> pd.DataFrame:
-    """Catalog rows of the models that may be screened on a target of ``target_domain``."""
+                  model_domains: tuple[str, ...] | None = None, cross_domain: bool = True,
+                  representations: bool = True, cif: bool = False) -> pd.DataFrame:
+    """Catalog rows of the models that may be screened on a target of ``target_domain``
+    (with the pretrained representation entries unless ``representations`` is False; those
+    that read crystal structures only when the target has them, ``cif``)."""
     allowed = CROSSES[target_domain] if cross_domain else (target_domain,)
     if model_domains:
         wanted = {Domain.parse(d) for d in model_domains}
@@ -88,8 +113,13 @@ def select_models(libraries: list[Library], target_domain: Domain, *, search: st
     for lib in libraries:
         rows = lib.models(domain=[d.value for d in allowed], search=search, source=list(sources) if sources else None,
                           ids=list(model_ids) if model_ids is not None else None,
+                          kind="all" if representations or model_ids is not None else "net",
                           columns=["id", "domain", "source", "property", "unit", "descriptor", "descriptor_params",
-                                   "depth", "width_max", "n_inputs", "test_r2", "test_mae", "n_train", "estimate"])
+                                   "depth", "width_max", "n_inputs", "test_r2", "test_mae", "n_train", "estimate",
+                                   "kind", "role", "title"])
+        if not cif:
+            rows = rows[~rows["descriptor"].map(lambda d: d in FEATURIZERS and getattr(FEATURIZERS[d], "cif_only",
+                                                                                        False))]
         rows.insert(1, "library", str(lib.path))
         frames.append(rows)
     frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
@@ -107,42 +137,54 @@ def select_models(libraries: list[Library], target_domain: Domain, *, search: st
 
 
 def load_pool(libraries: list[Library], frame: pd.DataFrame) -> CandidatePool:
-    """Load the selected nets (skipping corrupt files, with reasons) grouped by descriptor."""
+    """Load the selected nets and representations (skipping what cannot be loaded, with
+    reasons), grouped by descriptor."""
     by_path = {str(lib.path): lib for lib in libraries}
-    nets: dict[str, dict[str, NetArrays]] = {}
-    featurizers: dict[str, Featurizer] = {}
-    skipped: dict[str, str] = {}
+    pool = CandidatePool({}, {}, frame.iloc[:0])
     keep = []
     for path, group in frame.groupby("library", sort=False):
         loaded, errors = by_path[path].load_many(group["id"].tolist())
-        skipped.update(errors)
+        pool.skipped.update(errors)
         for _, row in group.iterrows():
-            if row["id"] not in loaded:
-                continue
-            params = json.loads(row["descriptor_params"])
-            key = descriptor_key(row["descriptor"], params)
-            if key not in featurizers:
-                if row["descriptor"] not in FEATURIZERS:
-                    skipped[row["id"]] = f"unknown descriptor {row['descriptor']}"
-                    continue
-                featurizers[key] = from_spec({"name": row["descriptor"], "params": params})
-            nets.setdefault(key, {})[row["id"]] = loaded[row["id"]]
-            keep.append(row["id"])
-    catalog = frame[frame["id"].isin(keep)].reset_index(drop=True)
-    if catalog.empty:
-        raise InputError("none of the selected models could be loaded: " + "; ".join(list(skipped.values())[:3]))
-    return CandidatePool(nets, featurizers, catalog, skipped)
+            if row["id"] in loaded and _add(pool, row, loaded[row["id"]]):
+                keep.append(row["id"])
+    pool.catalog = frame[frame["id"].isin(keep)].reset_index(drop=True)
+    if pool.catalog.empty:
+        raise InputError("none of the selected models could be loaded: "
+                         + "; ".join(list(pool.skipped.values())[:3]))
+    return pool
 
 
-def featurize_target(pool: CandidatePool, structures: list[str]) -> tuple[dict[str, np.ndarray], dict[int, str]]:
+def _add(pool: CandidatePool, row, entry) -> bool:
+    """Put one loaded entry in the pool (False, with the reason in ``pool.skipped``, if it cannot be)."""
+    params = json.loads(row["descriptor_params"])
+    key = descriptor_key(row["descriptor"], params)
+    if key not in pool.featurizers:
+        if row["descriptor"] not in FEATURIZERS:
+            pool.skipped[row["id"]] = f"unknown descriptor {row['descriptor']}"
+            return False
+        try:
+            pool.featurizers[key] = from_spec({"name": row["descriptor"], "params": params})
+        except InputError as exc:  # e.g. the package of a representation is missing
+            pool.skipped[row["id"]] = str(exc)
+            return False
+    if isinstance(entry, Representation):
+        pool.representations[key] = entry
+    else:
+        pool.nets.setdefault(key, {})[row["id"]] = entry
+    return True
+
+
+def featurize_target(pool: CandidatePool, structures: list[str],
+                     cifs: list[str] | None = None) -> tuple[dict[str, np.ndarray], dict[int, str]]:
     """Descriptor matrix of the structures for every descriptor in the pool (one pass each),
     and ``{index: reason}`` of the structures some descriptor cannot read (their rows are
-    zeros: leave them out)."""
+    zeros: leave them out).  Descriptors of crystal structures read ``cifs``."""
     from core.features.checks import merge_failures
 
     out, failures = {}, {}
     for key, f in pool.featurizers.items():
-        X, failed = f.transform_report(structures)
+        X, failed = f.transform_report(cifs if getattr(f, "cif_only", False) and cifs else structures)
         out[key] = X.astype(np.float32)
         if failed:
             failures[pool.label(key)] = failed

@@ -42,6 +42,12 @@ class ScreenConfig:
         repetitions of the outer folds with new shuffles.
     controls : bool
         Screen random-weight twins of the nets (the random-network control).
+    representations : bool
+        Also screen the pretrained representations of the libraries (Chemprop, CHGNet,
+        element embeddings; see :mod:`core.library.representations`).
+    overlap : {"warn", "exclude"}
+        A representation whose training data contain some of the target's structures is
+        screened with a warning, or left out.
     level : float
         Coverage of the prediction intervals (0.9: 90%).
     search, sources, model_ids, model_domains : filters on the candidate models
@@ -62,6 +68,8 @@ class ScreenConfig:
     nested_top: int = 3
     nested_repeats: int = 1
     controls: bool = True
+    representations: bool = True
+    overlap: str = "warn"
     level: float = 0.9
     search: str | None = None
     sources: tuple[str, ...] | None = None
@@ -99,6 +107,8 @@ class ScreenConfig:
             raise InputError("the nested estimate needs at least 2 outer folds")
         if self.nested_repeats < 1:
             raise InputError("nested_repeats must be at least 1")
+        if self.overlap not in ("warn", "exclude"):
+            raise InputError("overlap must be 'warn' or 'exclude'")
         if not 0.5 <= self.level < 1:
             raise InputError("the interval level must be between 0.5 and 1 (e.g. 0.9 for 90%)")
         if self.scheduler:

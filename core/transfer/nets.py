@@ -31,7 +31,7 @@ def _fit_head(stack: StackedMLP, X: torch.Tensor, y: torch.Tensor, penalty: floa
         H = stack.hidden_layers(X)[-1][0].double()  # (n, W)
         mean = H.mean(dim=0)
         Hc = H - mean
-        A = Hc.T @ Hc + penalty * len(H) * torch.eye(H.shape[1], dtype=H.dtype)
+        A = Hc.T @ Hc + penalty * len(H) * torch.eye(H.shape[1], dtype=H.dtype, device=H.device)
         w = torch.linalg.solve(A, Hc.T @ (y.double() - y.double().mean()))
         stack.out_weight[0, 0, : len(w)] = w.float()
         stack.out_bias[0, 0, 0] = float(y.double().mean() - mean @ w)

@@ -52,6 +52,7 @@ class Target:
     unit: str = ""
     groups: list[str] | None = None
     lines: list[int] | None = None  # line of each row in the user's file, for messages
+    cifs: list[str] | None = None  # crystal structures (CIF text), for descriptors that read them
 
     def check(self) -> None:
         y = np.asarray(self.y, dtype=float)
@@ -149,12 +150,14 @@ def screen(target: Target, libraries: list[Library], config: ScreenConfig | None
     t0 = time.perf_counter()
     frame = select_models(libraries, target.domain, search=config.search, sources=config.sources,
                           model_ids=config.model_ids, model_domains=config.model_domains,
-                          cross_domain=config.cross_domain)
+                          cross_domain=config.cross_domain, representations=config.representations,
+                          cif=target.cifs is not None)
+    frame, overlap = _training_overlap(frame, libraries, target, config, say)
     pool = load_pool(libraries, frame)
     if pool.skipped:
         say(f"skipped {len(pool.skipped)} models that could not be loaded")
     tell("featurize", 0, len(pool.featurizers))
-    descriptors, unreadable = featurize_target(pool, target.structures)
+    descriptors, unreadable = featurize_target(pool, target.structures, target.cifs)
     tell("featurize", len(pool.featurizers), len(pool.featurizers))
     unreadable_lines = {(target.lines[i] if target.lines else i + 1): r for i, r in unreadable.items()}
     target, descriptors = _without(target, descriptors, unreadable, say)
@@ -197,11 +200,33 @@ def screen(target: Target, libraries: list[Library], config: ScreenConfig | None
                        device, len(scopes))
     summary["compute"] = compute
     summary["unreadable"] = {str(line): reason for line, reason in unreadable_lines.items()}
+    summary["overlap"] = overlap
     return ScreenResult(config=config, target={"name": target.name, "domain": target.domain.value,
                                                "unit": target.unit, "n": int(len(y))},
                         ranking=ranking, oof=oof, y=y, structures=list(target.structures), splits=full.splits,
                         procedures=procedures, decision=decision, summary=summary, groups=[str(g) for g in groups],
                         outer_splits=outer, skipped=pool.skipped)
+
+
+def _training_overlap(frame: pd.DataFrame, libraries, target: Target, config: ScreenConfig, say):
+    """Representations whose training data hold some of the target's structures: warned
+    about, or left out (``config.overlap``); returns the frame and the warnings."""
+    reps = frame[frame["kind"] == "representation"] if "kind" in frame else frame.iloc[:0]
+    if reps.empty or target.domain is Domain.INORGANIC:
+        return frame, []
+    notes, drop = [], []
+    for lib in libraries:
+        ids = reps[reps["library"] == str(lib.path)]["id"].tolist()
+        for model_id, found in lib.training_overlap(ids, target.structures, target.domain.value).items():
+            if found.found:
+                notes.append(found.message(len(target.structures)))
+                drop.append(model_id)
+    for note in dict.fromkeys(notes):
+        say(note)
+    if config.overlap == "exclude" and drop:
+        say(f"left out {len(drop)} representations trained on some of these structures")
+        frame = frame[~frame["id"].isin(drop)].reset_index(drop=True)
+    return frame, list(dict.fromkeys(notes))
 
 
 def _without(target: Target, descriptors: dict[str, np.ndarray], unreadable: dict[int, str], say):
@@ -217,7 +242,7 @@ def _without(target: Target, descriptors: dict[str, np.ndarray], unreadable: dic
         raise InputError(f"none of the {len(keep)} structures can be read by the models' descriptors ({first})")
     pick = lambda seq: None if seq is None else [v for v, k in zip(seq, keep) if k]  # noqa: E731
     kept = Target(pick(target.structures), np.asarray(target.y, dtype=float)[keep], target.domain, target.name,
-                  target.unit, pick(target.groups), pick(target.lines))
+                  target.unit, pick(target.groups), pick(target.lines), pick(target.cifs))
     kept.check()
     return kept, {key: X[keep] for key, X in descriptors.items()}
 
@@ -259,13 +284,14 @@ def _ranking(scored: list[Scored], pool, y, splits, config) -> tuple[pd.DataFram
         if c.id in oof:
             raise RuntimeError(f"two candidates share the id {c.id}")
         meta = info.loc[c.model_id] if c.model_id in info.index else None
+        prop = "" if meta is None else (meta["title"] if c.via == "representation" else meta["property"])
         records.append({
             **c.to_dict(), "source": meta["source"] if meta is not None else "",
-            "property": meta["property"] if meta is not None else "",
+            "property": prop,
             "source_unit": meta["unit"] if meta is not None else "",
             "model_domain": meta["domain"] if meta is not None else "",
             "library": meta["library"] if meta is not None else "",
-            "source_test_r2": float(meta["test_r2"]) if meta is not None else np.nan,
+            "source_test_r2": float(meta["test_r2"]) if meta is not None and pd.notna(meta["test_r2"]) else np.nan,
             "penalty": np.nan if s.penalty is None else s.penalty,
             "layers": config.layers if c.model_id and c.family is not Family.SCRATCH else np.nan,
             **summarize(s.oof, y, splits)})

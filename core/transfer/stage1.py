@@ -151,13 +151,15 @@ def score_chunk(nets: dict, ids: list[str], key: str, label: str, X: np.ndarray,
 
 
 def score_raw(key: str, label: str, X: np.ndarray, y: np.ndarray, scopes: list[Scope], *,
-              penalties=DEFAULT_PENALTIES, device="cpu", dtype=torch.float64) -> dict[str, ScopeScores]:
-    """The closed-form scratch baseline (ridge on the raw descriptor) in every scope."""
+              penalties=DEFAULT_PENALTIES, device="cpu", dtype=torch.float64,
+              candidate: Candidate | None = None) -> dict[str, ScopeScores]:
+    """Ridge on a descriptor as it is in every scope: the closed-form scratch baseline, or
+    (``candidate``) a pretrained representation, whose descriptor is its frozen feature."""
     out = {s.name: ScopeScores() for s in scopes}
     raw = torch.from_numpy(np.asarray(X, dtype=np.float64)).to(device=device, dtype=dtype)[None]
+    candidate = candidate or Candidate(Family.SCRATCH, "ridge", key, label)
     for s in scopes:
-        _ScopeData(s, raw, y, penalties, dtype).record(
-            out[s.name], [([Candidate(Family.SCRATCH, "ridge", key, label)], lambda f, z: [f.raw])], None)
+        _ScopeData(s, raw, y, penalties, dtype).record(out[s.name], [([candidate], lambda f, z: [f.raw])], None)
     return out
 
 
@@ -215,6 +217,13 @@ def run_stage1(pool: CandidatePool, descriptors: dict[str, np.ndarray], y: np.nd
         for s in scopes:
             out[s.name].extend(merged[s.name])
     control_set = [s for s in scopes if s.name in control_scopes]
+    for key, rep in pool.representations.items():  # pretrained representations: ridge on their features
+        family = Family.RANDOM if rep.role == "control" else Family.TRANSFER
+        merged = score_raw(key, pool.label(key), descriptors[key], y, control_set if family is Family.RANDOM else scopes,
+                           penalties=penalties, device=device, dtype=dtype,
+                           candidate=Candidate(family, "ridge", key, pool.label(key), rep.id, "representation"))
+        for name, scores in merged.items():
+            out[name].extend(scores)
     tasks = [_Task(key, ids, Family.TRANSFER, scopes) for key, nets in pool.nets.items() for ids in stack_chunks(nets)]
     if controls:
         tasks += [_Task(key, ids, Family.RANDOM, control_set) for key, nets in controls.items()

@@ -23,7 +23,11 @@ from core.transfer.config import ScreenConfig
 from core.transfer.refit import LinearFeatureRidge
 from core.transfer.scoring import fold_maes
 from core.transfer.stage1 import Scope
-from core.transfer.strategies import BASELINES, STRATEGIES, cv_predict_many
+from sklearn.linear_model import BayesianRidge
+from sklearn.pipeline import make_pipeline
+
+from core.transfer.scaling import BoundedScaler
+from core.transfer.strategies import BASELINES, STRATEGIES, cv_predict_many, gaussian_process
 
 
 @dataclass
@@ -77,6 +81,10 @@ class ScreenContext:
 def make_estimator(ctx: ScreenContext, candidate: Candidate, penalty: float | None = None):
     """A fresh estimator for ``candidate`` (its stage-1 ``penalty`` for ridge candidates)."""
     config = ctx.config
+    if candidate.via == "representation":  # its descriptor is its frozen feature
+        if candidate.stage == 1:
+            return LinearFeatureRidge(None, "raw", config.layers, float(penalty))
+        return REPRESENTATION_STRATEGIES[candidate.strategy](config)
     if candidate.stage == 1:
         kind = candidate.kind
         return LinearFeatureRidge(ctx.net(candidate), kind, config.layers, float(penalty))
@@ -95,6 +103,14 @@ def fit_predict(ctx: ScreenContext, scored: Scored, train: np.ndarray, test: np.
     return model.predict(X[test] if X_test is None else X_test)
 
 
+#: Stage-2 strategies on a representation's features (nothing to fine-tune: not our nets).
+REPRESENTATION_STRATEGIES = {
+    "rf": lambda config: BASELINES["scratch_rf"].make(seed=config.seed, trees=config.rf_trees),
+    "bayes_ridge": lambda config: make_pipeline(BoundedScaler(), BayesianRidge()),
+    "gp": lambda config: make_pipeline(BoundedScaler(), gaussian_process(config.seed)),
+}
+
+
 def top_models(scores: list[Scored], k: int) -> list[str]:
     """The ``k`` best distinct pretrained models of stage 1."""
     ranked = sorted((s for s in scores if s.candidate.family is Family.TRANSFER),
@@ -105,14 +121,21 @@ def top_models(scores: list[Scored], k: int) -> list[str]:
 def stage2_candidates(ctx: ScreenContext, model_ids: list[str]) -> list[Candidate]:
     """The refits of stage 2: every strategy on the top models, and the scratch baselines."""
     pool, config = ctx.pool, ctx.config
-    out = [Candidate(Family.TRANSFER, s, pool.descriptor_of(m), pool.label(pool.descriptor_of(m)), m)
-           for m in model_ids for s in config.strategies]
+    out = []
+    for m in model_ids:
+        key = pool.descriptor_of(m)
+        if pool.is_representation(m):
+            out.extend(Candidate(Family.TRANSFER, s, key, pool.label(key), m, "representation")
+                       for s in config.strategies if s in REPRESENTATION_STRATEGIES)
+        else:
+            out.extend(Candidate(Family.TRANSFER, s, key, pool.label(key), m) for s in config.strategies)
+    nets = [m for m in model_ids if not pool.is_representation(m)]
     for name in config.baselines:
         if name == "scratch_net":
             out.extend(Candidate(Family.SCRATCH, name, pool.descriptor_of(m), pool.label(pool.descriptor_of(m)), m)
-                       for m in model_ids[:1])
+                       for m in nets[:1])
         else:
-            out.extend(Candidate(Family.SCRATCH, name, key, pool.label(key)) for key in pool.featurizers)
+            out.extend(Candidate(Family.SCRATCH, name, key, pool.label(key)) for key in pool.raw_keys)
     return out
 
 

@@ -94,7 +94,7 @@ def _rf(trees: int, seed: int) -> Forest:
     return Forest(trees, seed)
 
 
-def _gp(seed: int) -> GaussianProcessRegressor:
+def gaussian_process(seed: int) -> GaussianProcessRegressor:
     kernel = ConstantKernel(1.0, (1e-3, 1e3)) * RBF(10.0, (1e-2, 1e4)) + WhiteKernel(0.1, (1e-6, 10.0))
     return GaussianProcessRegressor(kernel=kernel, normalize_y=True, random_state=seed, n_restarts_optimizer=1)
 
@@ -111,7 +111,7 @@ for _s in (
     Strategy("bayes_ridge", "frozen features + Bayesian ridge", "frozen",
              _frozen(lambda seed, trees: BayesianRidge())),
     Strategy("rf", "frozen features + random forest", "frozen", _frozen(lambda seed, trees: _rf(trees, seed), False)),
-    Strategy("gp", "frozen features + Gaussian process", "frozen", _frozen(lambda seed, trees: _gp(seed))),
+    Strategy("gp", "frozen features + Gaussian process", "frozen", _frozen(lambda seed, trees: gaussian_process(seed))),
     Strategy("finetune_last", "fine-tune last layer", "finetune",
              lambda net, layers=1, seed=0, trees=100, device="auto": FineTunedNet(net, "last", seed=seed,
                                                                                   device=device)),

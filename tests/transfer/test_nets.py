@@ -56,3 +56,38 @@ def test_finetune_and_scratch_net_in_a_screen(libraries, mol_target):
                                                         top=1, nested=False))
     kinds = dict(zip(result.ranking["strategy"], result.ranking["candidate"]))
     assert "finetune_last" in kinds and kinds["scratch_net"].startswith("scratch|net|")
+
+
+FACTORIES = {torch.eye, torch.zeros, torch.ones, torch.full, torch.empty, torch.arange, torch.rand, torch.randn,
+             torch.tensor, torch.linspace}
+#: Code that runs after the nets are on the training device: every tensor made there must say where.
+ON_DEVICE = {"_fit_head", "train_stack", "_train", "step", "fit", "predict"}
+
+
+class _FactoryWatch(torch.overrides.TorchFunctionMode):
+    """Records tensor factories called without ``device=`` from code that runs on the device."""
+
+    def __init__(self):
+        super().__init__()
+        self.calls = []
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        if func in FACTORIES and "device" not in kwargs:
+            import inspect
+
+            caller = inspect.stack()[1]
+            if caller.function in ON_DEVICE and ("core/transfer" in caller.filename or "core/pretrain" in
+                                                 caller.filename):
+                self.calls.append(f"{caller.filename.split('core/')[-1]}:{caller.lineno} {func.__name__}")
+        return func(*args, **kwargs)
+
+
+def test_fine_tuning_makes_every_tensor_on_the_training_device(net_and_data):
+    """On a GPU a CPU tensor mixed with device tensors fails; here, every factory must name its device."""
+    net, X, y = net_and_data
+    with _FactoryWatch() as watch:
+        FineTunedNet(net, mode="last", max_epochs=3, patience=3, device="cpu").fit(X, y).predict(X)
+        FineTunedNet(net, mode="all", max_epochs=3, patience=3, device="cpu").fit(X, y)
+        ScratchNet(net, max_epochs=3, patience=3, device="cpu").fit(X, y)
+    assert watch.calls == []
