@@ -166,3 +166,23 @@ def register_all(register) -> None:
                 measured=role is Role.EXAMPLE,
             )
         )
+
+
+#: Matbench v0.1 (Dunn et al., npj Comput. Mater. 6, 138 (2020)): the official folds are
+#: ``KFold(5, shuffle=True, random_state=18012019)`` over each task's rows in file order.
+MATBENCH_SEED = 18012019
+MATBENCH_TASKS = {"matbench_steels": "steels_yield.csv", "matbench_expt_gap": "expt_gap.csv"}
+
+
+def matbench_task(name: str) -> pd.DataFrame:
+    """A Matbench task's table (``structure`` = composition, ``target``) in the file's row order."""
+    if name not in MATBENCH_TASKS:
+        raise KeyError(f"unknown Matbench task {name!r}; known: {', '.join(MATBENCH_TASKS)}")
+    return read_csvs((f"crabnet/data/matbench/{MATBENCH_TASKS[name]}",))
+
+
+def matbench_folds(table: pd.DataFrame) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The official (train, test) index pairs of a Matbench v0.1 task."""
+    from sklearn.model_selection import KFold
+
+    return list(KFold(5, shuffle=True, random_state=MATBENCH_SEED).split(table))
