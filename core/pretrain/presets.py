@@ -78,12 +78,21 @@ _COMP, _COMP_FULL = plan("composition"), plan("composition", stats="full")
 _ORGANIC_STARTER = [[_MORGAN] * 4, [_RDKIT, _RDKIT, _MACCS, _MACCS]]
 _ORGANIC_FULL = [[_MORGAN] * 32, [_RDKIT] * 16 + [_MACCS] * 16]
 
+def _embedding(name: str, stats: str = "mean") -> DescriptorPlan:
+    return plan("element_embedding", embedding=name, stats=stats)
+
+
+#: Nets on learned element embeddings in the starter library (two stacks of similar input width).
+_STARTER_EMBEDDINGS = [[_embedding("megnet16", "classic"), _embedding("magpie", "classic")],
+                       [_embedding("mat2vec"), _embedding("mace_mp0")]]
+
 PRESETS.add("starter", Preset(
     name="starter",
     description="Shipped with the app: 55 sources, 8 models per molecule/polymer source (4 Morgan, 2 RDKit 2D, "
-                "2 MACCS), 7 per inorganic source, 6,000 rows per source.",
+                "2 MACCS), 11 per inorganic source (7 XenonPy composition, 4 on element embeddings: MEGNet, "
+                "Magpie, mat2vec, MACE-MP-0), 6,000 rows per source.",
     stacks={Domain.MOLECULE: _ORGANIC_STARTER, Domain.POLYMER: _ORGANIC_STARTER,
-            Domain.INORGANIC: [[_COMP] * 4, [_COMP] * 3]},
+            Domain.INORGANIC: [[_COMP] * 4, [_COMP] * 3] + _STARTER_EMBEDDINGS},
     max_rows=6000, max_epochs=60, patience=8, sources=STARTER_SOURCES,
 ))
 PRESETS.add("full", Preset(
@@ -93,10 +102,6 @@ PRESETS.add("full", Preset(
             Domain.INORGANIC: [[_COMP] * 32, [_COMP_FULL] * 32]},
     max_rows=50_000, max_epochs=120, patience=12,
 ))
-def _embedding(name: str, stats: str = "mean") -> DescriptorPlan:
-    return plan("element_embedding", embedding=name, stats=stats)
-
-
 #: Composition nets on element embeddings, stacked by similar input width (a stack's
 #: hidden widths are drawn from its mean subset size): 64-256, 128-256 and 512-768 columns.
 #: Oliynyk's table stops at uranium: nets on it would make a build leave out every

@@ -172,8 +172,7 @@ def screen(target: Target, libraries: list[Library], config: ScreenConfig | None
 
     t1 = time.perf_counter()
     device = resolve_device(config.device)
-    compute: dict = {"scheduler": config.scheduler, "workers": []}
-    stage1 = _stage1(ctx, scopes, device, tell, say, compute)
+    stage1, workers = _stage1(ctx, scopes, device, tell, say)
     times["stage1"] = time.perf_counter() - t1
     say(f"stage 1: {pool.n_models} models (and {pool.n_models if controls else 0} random twins) x "
         f"{len(scopes)} scopes in {times['stage1']:.1f} s")
@@ -198,7 +197,7 @@ def screen(target: Target, libraries: list[Library], config: ScreenConfig | None
     times["total"] = time.perf_counter() - t0
     summary = _summary(ranking, oof, procedures, decision, y, target.unit, config, pool.n_models, times,
                        device, len(scopes))
-    summary["compute"] = compute
+    summary["compute"] = {"scheduler": config.scheduler, "workers": workers}
     summary["unreadable"] = {str(line): reason for line, reason in unreadable_lines.items()}
     summary["overlap"] = overlap
     return ScreenResult(config=config, target={"name": target.name, "domain": target.domain.value,
@@ -256,23 +255,26 @@ def _inner_scope(o: int, train: np.ndarray, y: np.ndarray, groups: np.ndarray, c
     return Scope(f"outer{o}", train, splits)
 
 
-def _stage1(ctx: ScreenContext, scopes, device, tell, say, compute: dict) -> dict[str, list[Scored]]:
-    """Stage 1 in process, or on the Dask cluster of ``config.scheduler`` (its workers go in ``compute``)."""
+def _stage1(ctx: ScreenContext, scopes, device, tell, say) -> tuple[dict[str, list[Scored]], list[str]]:
+    """Stage 1 in process, or on the Dask cluster of ``config.scheduler``; the scores of
+    every scope and the addresses of the workers it ran on (none in process)."""
     config = ctx.config
     options = dict(layers=config.layers, combos=config.combos, penalties=config.penalties, device=device,
                    controls=ctx.controls, control_seed=config.seed, progress=lambda d, t: tell("stage 1", d, t),
                    cancel=ctx.cancel)
+    addresses: list[str] = []
     if not config.scheduler:
         raw = run_stage1(ctx.pool, ctx.descriptors, ctx.y, scopes, **options)
     else:
         from core.compute.dask_backend import dask_client, executor, workers
 
         with dask_client(config.scheduler) as client:
-            compute["workers"] = [w["address"] for w in workers(client)]
-            say(f"stage 1 on {len(compute['workers'])} Dask workers ({config.scheduler})")
+            addresses = [w["address"] for w in workers(client)]
+            say(f"stage 1 on {len(addresses)} Dask workers ({config.scheduler})")
             raw = run_stage1(ctx.pool, ctx.descriptors, ctx.y, scopes, executor=executor(client), **options)
-    return {name: [Scored(c, f, o, p) for c, f, o, p in zip(s.candidates, s.fold_mae, s.oof, s.penalty)]
-            for name, s in raw.items()}
+    scores = {name: [Scored(c, f, o, p) for c, f, o, p in zip(s.candidates, s.fold_mae, s.oof, s.penalty)]
+              for name, s in raw.items()}
+    return scores, addresses
 
 
 # ====================================================================== ranking and summary
