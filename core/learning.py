@@ -26,7 +26,7 @@ from core.transfer.screen import MIN_ROWS, ScreenConfig, Target, screen
 
 #: The quick screen used inside a learning curve: closed-form stage 1 and a random-forest
 #: scratch baseline, nothing refitted, no nested estimate, no random control.
-QUICK = dict(strategies=(), baselines=("scratch_rf",), nested=False, top=1, controls=False)
+QUICK = dict(strategies=(), baselines=("scratch_rf", "scratch_mean"), nested=False, top=1, controls=False)
 
 
 def _quick_config() -> ScreenConfig:

@@ -23,7 +23,8 @@ class Family(str, Enum):
 #: Stage-1 strategies (closed-form ridge, scored for every model) and what they read.
 STAGE1 = {"ridge": "frozen", "ridge+raw": "frozen+raw"}
 #: Short names of the scratch strategies in ids.
-_SCRATCH_SHORT = {"ridge": "ridge", "scratch_rf": "rf", "scratch_ridge": "ridgecv", "scratch_net": "net"}
+_SCRATCH_SHORT = {"ridge": "ridge", "scratch_rf": "rf", "scratch_ridge": "ridgecv", "scratch_net": "net",
+                  "scratch_mean": "mean"}
 #: Ranking ``kind`` of the stage-2 strategies that are not frozen-feature ridges.
 _KIND = {"finetune_last": "finetune", "finetune_all": "finetune"}
 
@@ -75,6 +76,8 @@ class Candidate:
         """Unique, stable id, e.g. ``qm9_gap-morgan-s0-01|ridge``, ``random|<model>|ridge``,
         ``scratch|rf|morgan``."""
         if self.family is Family.SCRATCH:
+            if self.strategy == "scratch_mean":  # reads no descriptor
+                return "scratch|mean"
             what = self.model_id if self.strategy == "scratch_net" else self.descriptor_label
             return f"scratch|{_SCRATCH_SHORT[self.strategy]}|{what}"
         prefix = "random|" if self.family is Family.RANDOM else ""

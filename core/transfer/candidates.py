@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -19,9 +20,10 @@ from core.domains import Domain
 from core.errors import InputError
 from core.features import FEATURIZERS, from_spec
 from core.features.base import Featurizer
-from core.library import Library
-from core.library import Representation
-from core.pretrain.stacked import NetArrays
+from core.library import Library, Representation
+from core.nets import NetArrays
+from core.transfer.frozen import NetShape
+from core.transfer.netstore import NetStore
 
 #: Which model domains can be screened on a target of each domain (the UI shows this).
 CROSSES = {
@@ -52,7 +54,7 @@ class CandidatePool:
     descriptor key to the entry.
     """
 
-    nets: dict[str, dict[str, NetArrays]]  # descriptor key -> model id -> net
+    nets: dict[str, NetStore]  # descriptor key -> model id -> net (read from disk on first use)
     featurizers: dict[str, Featurizer]  # descriptor key -> featurizer
     catalog: pd.DataFrame  # one row per candidate model (id, library, source, property, ...)
     skipped: dict[str, str] = field(default_factory=dict)  # model id -> reason
@@ -116,10 +118,10 @@ def select_models(libraries: list[Library], target_domain: Domain, *, search: st
                           kind="all" if representations or model_ids is not None else "net",
                           columns=["id", "domain", "source", "property", "unit", "descriptor", "descriptor_params",
                                    "depth", "width_max", "n_inputs", "test_r2", "test_mae", "n_train", "estimate",
-                                   "kind", "role", "title"])
-        if not cif:
-            rows = rows[~rows["descriptor"].map(lambda d: d in FEATURIZERS and getattr(FEATURIZERS[d], "cif_only",
-                                                                                        False))]
+                                   "kind", "role", "title", "file", "checksum", "architecture"])
+        if not cif and len(rows):
+            cif_only = [bool(d in FEATURIZERS and getattr(FEATURIZERS[d], "cif_only", False)) for d in rows["descriptor"]]
+            rows = rows[~np.array(cif_only, dtype=bool)]
         rows.insert(1, "library", str(lib.path))
         frames.append(rows)
     frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
@@ -143,10 +145,12 @@ def load_pool(libraries: list[Library], frame: pd.DataFrame) -> CandidatePool:
     pool = CandidatePool({}, {}, frame.iloc[:0])
     keep = []
     for path, group in frame.groupby("library", sort=False):
-        loaded, errors = by_path[path].load_many(group["id"].tolist())
+        reps = group[group["kind"] == "representation"] if "kind" in group else group.iloc[:0]
+        loaded, errors = by_path[path].load_many(reps["id"].tolist())  # nets are read when needed
         pool.skipped.update(errors)
         for _, row in group.iterrows():
-            if row["id"] in loaded and _add(pool, row, loaded[row["id"]]):
+            entry = loaded.get(row["id"]) if row["id"] in set(reps["id"]) else _NetRow(Path(path), row)
+            if entry is not None and _add(pool, row, entry):
                 keep.append(row["id"])
     pool.catalog = frame[frame["id"].isin(keep)].reset_index(drop=True)
     if pool.catalog.empty:
@@ -171,8 +175,22 @@ def _add(pool: CandidatePool, row, entry) -> bool:
     if isinstance(entry, Representation):
         pool.representations[key] = entry
     else:
-        pool.nets.setdefault(key, {})[row["id"]] = entry
+        store = pool.nets.setdefault(key, NetStore({}, {}))
+        store.files[row["id"]] = (entry.library / str(row["file"]), str(row["checksum"]))
+        store.shapes[row["id"]] = entry.shape()
     return True
+
+
+@dataclass(frozen=True)
+class _NetRow:
+    """A net's catalog row, before its weights are read."""
+
+    library: Path
+    row: pd.Series = field(hash=False, compare=False)
+
+    def shape(self) -> NetShape:
+        arch = json.loads(self.row["architecture"])
+        return NetShape(int(self.row["n_inputs"]), tuple(int(h) for h in arch["hidden"]), str(arch["activation"]))
 
 
 def featurize_target(pool: CandidatePool, structures: list[str],

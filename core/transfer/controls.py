@@ -14,7 +14,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from core.pretrain.stacked import NetArrays
+from core.nets import NetArrays
 
 
 def random_twin(net: NetArrays, model_id: str, seed: int = 0) -> NetArrays:

@@ -9,13 +9,14 @@ pipeline ``FrozenFeatures -> regressor`` is an ordinary estimator.
 
 from __future__ import annotations
 
-from typing import Sequence
+from dataclasses import dataclass
+from typing import Mapping, Sequence
 
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from core.pretrain.stacked import NetArrays, StackedMLP
+from core.nets import NetArrays, StackedMLP
 
 #: Nets stacked together for one forward pass.
 STACK_SIZE = 256
@@ -27,26 +28,42 @@ def last_layers(hidden: Sequence[torch.Tensor], layers: int) -> torch.Tensor:
     return torch.cat(list(hidden[-layers:]), dim=2)
 
 
-def group_by_depth(nets: dict[str, NetArrays]) -> dict[int, list[str]]:
-    """Model ids grouped by network depth (a stack needs one depth)."""
-    groups: dict[int, list[str]] = {}
-    for model_id, net in nets.items():
-        groups.setdefault(len(net.weights), []).append(model_id)
-    return groups
+@dataclass(frozen=True)
+class NetShape:
+    """What a net's stack needs to know before its weights are read: input columns, hidden
+    widths, activation."""
+
+    inputs: int
+    hidden: tuple[int, ...]
+    activation: str
+
+    @classmethod
+    def of(cls, net: NetArrays) -> "NetShape":
+        return cls(len(net.input_index), tuple(int(w.shape[1]) for w in net.weights), net.activation)
 
 
-def stack_chunks(nets: dict[str, NetArrays], stack_size: int = STACK_SIZE) -> list[list[str]]:
+def shapes_of(nets: Mapping) -> Mapping[str, NetShape]:
+    """The shapes of a mapping of nets (a lazy store knows them without reading weights)."""
+    shapes = getattr(nets, "shapes", None)
+    return shapes if shapes is not None else {i: NetShape.of(n) for i, n in nets.items()}
+
+
+def stack_chunks(nets: Mapping, stack_size: int = STACK_SIZE) -> list[list[str]]:
     """Model ids in the stacks they are run in: one depth per stack, nets of similar size
     together (less padding), ordered by activation inside a stack (one pass each).
 
     Both the in-process and the distributed screens use these chunks, so they compute
     exactly the same numbers.
     """
+    shapes = shapes_of(nets)
+    by_depth: dict[int, list[str]] = {}
+    for model_id, shape in shapes.items():
+        by_depth.setdefault(len(shape.hidden), []).append(model_id)
     chunks = []
-    for _, ids in sorted(group_by_depth(nets).items()):
-        ids = sorted(ids, key=lambda i: (len(nets[i].input_index), [w.shape[1] for w in nets[i].weights], i))
+    for _, ids in sorted(by_depth.items()):
+        ids = sorted(ids, key=lambda i: (shapes[i].inputs, list(shapes[i].hidden), i))
         for lo in range(0, len(ids), stack_size):
-            chunks.append(sorted(ids[lo : lo + stack_size], key=lambda i: (nets[i].activation, i)))
+            chunks.append(sorted(ids[lo : lo + stack_size], key=lambda i: (shapes[i].activation, i)))
     return chunks
 
 

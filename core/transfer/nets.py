@@ -13,7 +13,8 @@ import torch
 from sklearn.base import BaseEstimator, RegressorMixin
 
 from core.compute.device import resolve_device
-from core.pretrain.stacked import NetArrays, StackedMLP, train_stack
+from core.nets import NetArrays, StackedMLP
+from core.pretrain.stacked import train_stack
 from core.transfer.scaling import constant_columns
 
 MODES = ("last", "all")

@@ -27,7 +27,7 @@ from core.errors import InputError
 from core.library import Library
 from core.transfer.candidate import Candidate, Family
 from core.transfer.candidates import CandidatePool, featurize_target, featurizer_from_key, load_pool, select_models
-from core.transfer.controls import random_twins
+from core.transfer.netstore import TwinStore
 from core.transfer.frozen import FrozenFeatures
 from core.transfer.intervals import conformal_halfwidth
 from core.transfer.refit import LinearFeatureRidge
@@ -106,7 +106,7 @@ def predict(result: ScreenResult, structures: list[str], candidate: str | None =
     pool = _pool(result, rows, libraries)
     X_train, _ = featurize_target(pool, result.structures)
     X_new, unreadable = featurize_target(pool, list(structures))
-    controls = {key: random_twins(nets, result.config.seed) for key, nets in pool.nets.items()}
+    controls = {key: TwinStore(nets, result.config.seed) for key, nets in pool.nets.items()}
     ctx = ScreenContext(pool, X_train, result.y, result.config, controls=controls)
     preds, ratios = [], []
     for row in rows:

@@ -165,6 +165,32 @@ def nested_estimates(ctx: ScreenContext, inner: dict[str, list[Scored]], scopes:
     return {p: _estimate(p.value, y, pred[p], folds[p]) for p in ProcedureName}
 
 
+def null_estimate(y: np.ndarray, outer) -> NestedEstimate:
+    """The nested estimate of predicting the mean of the outer training part: what a model
+    must beat to have learned anything at all."""
+    reps = _repetition_of(outer)
+    pred = np.full((max(reps) + 1 if reps else 0, len(y)), np.nan)
+    folds = []
+    for o, ((train, test), rep) in enumerate(zip(outer, reps)):
+        pred[rep, test] = y[train].mean()
+        folds.append({"fold": o, "repeat": rep, "members": ["the training mean"],
+                      "outer_mae": float(np.abs(pred[rep, test] - y[test]).mean())})
+    return _estimate("mean", y, pred, folds)
+
+
+def _paired(y: np.ndarray, better: NestedEstimate, worse: NestedEstimate) -> tuple[float, float]:
+    """Relative gain of ``better`` over ``worse`` and the one-sided p-value of a paired t-test
+    over rows of their absolute errors (averaged over outer repeats)."""
+    ok = np.isfinite(better.predictions).any(axis=0) & np.isfinite(worse.predictions).any(axis=0)
+    err_b = np.nanmean(np.abs(better.predictions[:, ok] - y[None, ok]), axis=0)
+    err_w = np.nanmean(np.abs(worse.predictions[:, ok] - y[None, ok]), axis=0)
+    diff = err_w - err_b
+    gain = 1.0 - better.mae / worse.mae if worse.mae > 0 else 0.0
+    if diff.size < 3 or np.allclose(diff, 0.0):
+        return float(gain), 1.0
+    return float(gain), float(stats.ttest_1samp(diff, 0.0, alternative="greater").pvalue)
+
+
 @dataclass(frozen=True)
 class Decision:
     """Whether transfer helps, on the nested estimates of the two procedures.
@@ -180,6 +206,9 @@ class Decision:
         One-sided paired t-test over rows of |error| (scratch minus transfer).
     folds_won, n_folds : int
         Outer folds in which the transfer procedure had the lower MAE.
+    gain_vs_mean, p_value_vs_mean : float
+        The same against predicting the mean of the training targets: a transfer model that
+        does not beat it has learned nothing, whatever scratch did.
     """
 
     transfer_helps: bool
@@ -188,25 +217,23 @@ class Decision:
     p_value: float = 1.0
     folds_won: int = 0
     n_folds: int = 0
+    gain_vs_mean: float = 0.0
+    p_value_vs_mean: float = 1.0
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
-def decide(y: np.ndarray, estimates: dict[ProcedureName, NestedEstimate] | None) -> Decision:
-    """Transfer helps when its nested errors are lower than scratch's by more than noise."""
+def decide(y: np.ndarray, estimates: dict[ProcedureName, NestedEstimate] | None,
+           null: NestedEstimate | None = None) -> Decision:
+    """Transfer helps when its nested errors are lower than scratch's by more than noise
+    explains (paired test, and a majority of outer folds), and lower than those of
+    predicting the mean (``null``) too."""
     if not estimates:
         return Decision(False, False)
     t, s = estimates[ProcedureName.TRANSFER], estimates[ProcedureName.SCRATCH]
-    ok = np.isfinite(t.predictions).any(axis=0) & np.isfinite(s.predictions).any(axis=0)
-    err_t = np.nanmean(np.abs(t.predictions[:, ok] - y[None, ok]), axis=0)
-    err_s = np.nanmean(np.abs(s.predictions[:, ok] - y[None, ok]), axis=0)
-    diff = err_s - err_t
-    gain = 1.0 - t.mae / s.mae if s.mae > 0 else 0.0
-    if diff.size < 3 or np.allclose(diff, 0.0):
-        p_value = 1.0
-    else:
-        p_value = float(stats.ttest_1samp(diff, 0.0, alternative="greater").pvalue)
+    gain, p_value = _paired(y, t, s)
+    gain_mean, p_mean = _paired(y, t, null) if null is not None else (1.0, 0.0)
     won = sum(ft["outer_mae"] < fs["outer_mae"] for ft, fs in zip(t.folds, s.folds))
-    helps = gain > 0 and p_value < ALPHA and 2 * won > len(t.folds)
-    return Decision(bool(helps), True, float(gain), p_value, int(won), len(t.folds))
+    helps = gain > 0 and p_value < ALPHA and 2 * won > len(t.folds) and gain_mean > 0 and p_mean < ALPHA
+    return Decision(bool(helps), True, gain, p_value, int(won), len(t.folds), gain_mean, p_mean)

@@ -14,7 +14,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.linear_model import Ridge
 
-from core.pretrain.stacked import NetArrays
+from core.nets import NetArrays
 from core.transfer.frozen import FrozenFeatures
 from core.transfer.scaling import BoundedScaler
 

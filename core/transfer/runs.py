@@ -20,7 +20,7 @@ import os
 import platform
 import re
 import shutil
-from datetime import datetime, timezone
+from datetime import datetime, timezone, tzinfo
 from pathlib import Path
 
 import numpy as np
@@ -62,8 +62,14 @@ def versions() -> dict:
             **{name: package_version(name) for name in ("torch", "numpy", "scikit-learn", "rdkit", "pymatgen")}}
 
 
-def save_run(result: ScreenResult, path: Path | None = None, libraries: list[str] | None = None) -> Path:
-    """Write a run directory (atomically: a temporary folder renamed at the end)."""
+def save_run(result: ScreenResult, path: Path | None = None, libraries: list[str] | None = None,
+             owner: str | None = None) -> Path:
+    """Write a run directory (atomically: a temporary folder renamed at the end).
+
+    ``owner`` (the dashboard's token of the browser that started the run, see
+    :class:`core.jobs.JobRegistry`) is kept in ``run.json`` so :func:`list_runs` can show a
+    browser its own runs; the command line leaves it empty.
+    """
     path = Path(path) if path else new_run_dir(result.target.get("name", "run"))
     if path.exists() and any(path.iterdir()):
         raise InputError(f"run folder {path} exists and is not empty")
@@ -83,7 +89,7 @@ def save_run(result: ScreenResult, path: Path | None = None, libraries: list[str
             "config": result.config.to_dict(), "target": result.target, "summary": result.summary,
             "decision": result.decision.to_dict(),
             "libraries": libraries or sorted(set(result.ranking["library"].dropna()) - {""}),
-            "versions": versions(), "oof_index": ids, "skipped": result.skipped,
+            "versions": versions(), "oof_index": ids, "skipped": result.skipped, "owner": owner,
             "splits": [[tr.tolist(), te.tolist()] for tr, te in result.splits],
             "outer_splits": [[tr.tolist(), te.tolist()] for tr, te in result.outer_splits]}
     (tmp / "run.json").write_text(json.dumps(meta, indent=1, default=_json_default))
@@ -140,8 +146,45 @@ def _splits(pairs) -> list[tuple[np.ndarray, np.ndarray]]:
     return [(np.array(tr, dtype=int), np.array(te, dtype=int)) for tr, te in pairs]
 
 
-def list_runs(base: Path | None = None) -> pd.DataFrame:
-    """Saved runs, newest first: folder, target, rows, best candidate, verdict."""
+#: Columns of :func:`list_runs`.
+RUN_COLUMNS = ["run", "path", "created", "target", "domain", "rows", "recommended", "nested_mae", "transfer_helps",
+               "format_version", "title", "created_local", "unit", "owner", "verdict"]
+
+
+def local_time(created: str | None, tz: tzinfo | None = None) -> str:
+    """``2 Dec 2026, 13:36`` in ``tz`` (default: this machine's time zone) for an ISO time."""
+    if not created:
+        return ""
+    try:
+        when = datetime.fromisoformat(str(created))
+    except ValueError:
+        return str(created)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    when = when.astimezone(tz)
+    return f"{when.day} {when:%b %Y, %H:%M}"
+
+
+def run_title(meta: dict, tz: tzinfo | None = None) -> str:
+    """A run's readable name: ``freesolv: hydration free energy, 50 rows, 2 Dec 2026, 13:36``."""
+    target = meta.get("target") or {}
+    rows = target.get("n")
+    parts = [str(target.get("name") or "run")] + ([f"{rows} rows"] if rows else [])
+    when = local_time(meta.get("created"), tz)
+    return ", ".join(parts + ([when] if when else []))
+
+
+def list_runs(base: Path | None = None, owner: str | None = None, tz: tzinfo | None = None) -> pd.DataFrame:
+    """Saved runs, newest first: folder, readable title, local time, target, rows,
+    recommended model, its nested MAE and unit, verdict.
+
+    Parameters
+    ----------
+    owner : str, optional
+        Only the runs saved with this owner (a browser's own runs); default every run.
+    tz : tzinfo, optional
+        Time zone of ``created_local`` and the titles (default: this machine's).
+    """
     base = base or runs_dir()
     rows = []
     for meta_path in sorted(base.glob("*/run.json"), reverse=True):
@@ -149,12 +192,18 @@ def list_runs(base: Path | None = None) -> pd.DataFrame:
             meta = json.loads(meta_path.read_text())
         except ValueError:
             continue
+        if owner is not None and meta.get("owner") != owner:
+            continue
+        summary = meta.get("summary") or {}
         rows.append({"run": meta_path.parent.name, "path": str(meta_path.parent), "created": meta.get("created"),
                      "target": meta["target"].get("name"), "domain": meta["target"].get("domain"),
                      "rows": meta["target"].get("n"),
-                     "recommended": (meta["summary"].get("recommended") or {}).get("label"),
-                     "nested_mae": meta["summary"].get("nested_mae"),
-                     "transfer_helps": meta["summary"].get("transfer_helps"),
-                     "format_version": meta.get("format_version", 1)})
-    return pd.DataFrame(rows, columns=["run", "path", "created", "target", "domain", "rows", "recommended",
-                                       "nested_mae", "transfer_helps", "format_version"])
+                     "recommended": (summary.get("recommended") or {}).get("label"),
+                     "nested_mae": summary.get("nested_mae"),
+                     "transfer_helps": summary.get("transfer_helps"),
+                     "format_version": meta.get("format_version", 1),
+                     "title": run_title(meta, tz), "created_local": local_time(meta.get("created"), tz),
+                     "unit": meta["target"].get("unit") or "", "owner": meta.get("owner"),
+                     "verdict": summary.get("headline") or ""})
+    frame = pd.DataFrame(rows, columns=RUN_COLUMNS)
+    return frame.sort_values("created", ascending=False, kind="stable").reset_index(drop=True) if rows else frame

@@ -26,9 +26,10 @@ from core.library import Library
 from core.transfer.candidate import Family
 from core.transfer.candidates import CROSSES, featurize_target, load_pool, select_models
 from core.transfer.config import MIN_ROWS, ScreenConfig, rows_needed, suggest_config  # noqa: F401 (re-exported)
-from core.transfer.controls import random_twins
+from core.transfer.netstore import TwinStore
 from core.transfer.intervals import conformal_halfwidth
-from core.transfer.procedure import Decision, NestedEstimate, ProcedureName, decide, nested_estimates, select
+from core.transfer.procedure import (Decision, NestedEstimate, ProcedureName, decide, nested_estimates,
+                                     null_estimate, select)
 from core.transfer.scoring import summarize
 from core.transfer.stage1 import Scope, run_stage1
 from core.transfer.stage2 import ScreenContext, Scored, fit_predict, make_estimator, stage2  # noqa: F401
@@ -154,8 +155,6 @@ def screen(target: Target, libraries: list[Library], config: ScreenConfig | None
                           cif=target.cifs is not None)
     frame, overlap = _training_overlap(frame, libraries, target, config, say)
     pool = load_pool(libraries, frame)
-    if pool.skipped:
-        say(f"skipped {len(pool.skipped)} models that could not be loaded")
     tell("featurize", 0, len(pool.featurizers))
     descriptors, unreadable = featurize_target(pool, target.structures, target.cifs)
     tell("featurize", len(pool.featurizers), len(pool.featurizers))
@@ -166,7 +165,7 @@ def screen(target: Target, libraries: list[Library], config: ScreenConfig | None
     full = Scope("full", np.arange(len(y)), config.cv.splits(y, groups))
     outer = config.outer_splits(y, groups)
     scopes = [full] + [_inner_scope(o, train, y, groups, config) for o, (train, _) in enumerate(outer)]
-    controls = {key: random_twins(nets, config.seed) for key, nets in pool.nets.items()} if config.controls else {}
+    controls = {key: TwinStore(nets, config.seed) for key, nets in pool.nets.items()} if config.controls else {}
     ctx = ScreenContext(pool, descriptors, y, config, groups, controls, cancel)
     times["featurize"] = time.perf_counter() - t0
 
@@ -174,6 +173,9 @@ def screen(target: Target, libraries: list[Library], config: ScreenConfig | None
     device = resolve_device(config.device)
     stage1, workers = _stage1(ctx, scopes, device, tell, say)
     times["stage1"] = time.perf_counter() - t1
+    if pool.skipped:
+        say(f"skipped {len(pool.skipped)} models that could not be loaded: "
+            + "; ".join(list(pool.skipped.values())[:3]))
     say(f"stage 1: {pool.n_models} models (and {pool.n_models if controls else 0} random twins) x "
         f"{len(scopes)} scopes in {times['stage1']:.1f} s")
 
@@ -192,7 +194,7 @@ def screen(target: Target, libraries: list[Library], config: ScreenConfig | None
 
     procedures = {p.value: Procedure(p.value, [m.candidate.id for m in select(scored, p, config.ensemble)],
                                      estimates[p] if estimates else None) for p in ProcedureName}
-    decision = decide(y, estimates)
+    decision = decide(y, estimates, null_estimate(y, outer) if outer else None)
     ranking, oof = _ranking(scored, pool, y, full.splits, config)
     times["total"] = time.perf_counter() - t0
     summary = _summary(ranking, oof, procedures, decision, y, target.unit, config, pool.n_models, times,
@@ -389,6 +391,12 @@ def verdict(summary: dict) -> str:
         text = (f"Transfer helps: the recommended model reaches a nested (honest) MAE of {_fmt(t, unit)} against "
                 f"{_fmt(s, unit)} for the scratch procedure ({100 * d['gain']:.0f}% lower, p = {d['p_value']:.2g}, "
                 f"better in {d['folds_won']} of {d['n_folds']} outer folds). Recommended: {rec['label']}.")
+    elif d["gain"] > 0 and d.get("gain_vs_mean", 1.0) > 0 and d.get("p_value_vs_mean", 0.0) >= 0.05 \
+            and d["p_value"] < 0.05:
+        text = (f"Transfer did not help: its nested MAE of {_fmt(t, unit)} beats the scratch procedure's "
+                f"{_fmt(s, unit)}, but not predicting the mean of the training targets by more than noise "
+                f"(p = {d['p_value_vs_mean']:.2g}): there is little to learn here. Recommended: the scratch "
+                f"procedure ({rec['label']}).")
     elif d["gain"] > 0:
         text = (f"Transfer did not clearly help: nested MAE {_fmt(t, unit)} against {_fmt(s, unit)} for scratch "
                 f"({100 * d['gain']:.0f}% lower, but fold-to-fold noise explains it: p = {d['p_value']:.2g}, "

@@ -236,21 +236,38 @@ def run_stage1(pool: CandidatePool, descriptors: dict[str, np.ndarray], y: np.nd
 
             def run(t: _Task):
                 nets = (controls or {}).get(t.key) if t.family is Family.RANDOM else pool.nets[t.key]
-                return score_chunk(nets, t.ids, t.key, pool.label(t.key), descriptors[t.key], y, t.scopes,
-                                   family=t.family, **options)
+                bad = nets.check(t.ids) if hasattr(nets, "check") else {}  # reads the stack's weights
+                ids = [i for i in t.ids if i not in bad]
+                if not ids:
+                    return bad, {s.name: ScopeScores() for s in t.scopes}
+                return bad, score_chunk(nets, ids, t.key, pool.label(t.key), descriptors[t.key], y, t.scopes,
+                                        family=t.family, **options)
 
             results = threads.map(run, tasks)
         else:
-            results = _remote(executor, pool, tasks, descriptors, y, options, control_seed, cancel)
-        for task, scores in zip(tasks, results):
+            results = (({}, r) for r in _remote(executor, pool, tasks, descriptors, y, options, control_seed, cancel))
+        unreadable: dict[str, str] = {}
+        for task, (bad, scores) in zip(tasks, results):
             if cancel is not None and cancel():
                 raise CancelledError("screen cancelled")
+            unreadable.update(bad)
             for s in task.scopes:
                 out[s.name].extend(scores[s.name])
             done += len(task.ids) * len(task.scopes)
             if progress:
                 progress(done, total)
+    if unreadable:
+        _forget(pool, controls, unreadable)
     return out
+
+
+def _forget(pool: CandidatePool, controls, unreadable: dict[str, str]) -> None:
+    """Drop nets whose weights could not be read from the pool (with the reason in ``pool.skipped``)."""
+    pool.skipped.update(unreadable)
+    for store in list(pool.nets.values()) + list((controls or {}).values()):
+        if hasattr(store, "without"):
+            store.without(unreadable)
+    pool.catalog = pool.catalog[~pool.catalog["id"].isin(list(unreadable))].reset_index(drop=True)
 
 
 def _remote(executor, pool, tasks, descriptors, y, options, control_seed, cancel):

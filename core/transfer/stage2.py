@@ -16,7 +16,7 @@ from typing import Callable
 import numpy as np
 
 from core.errors import CancelledError
-from core.pretrain.stacked import NetArrays
+from core.nets import NetArrays
 from core.transfer.candidate import Candidate, Family
 from core.transfer.candidates import CandidatePool
 from core.transfer.config import ScreenConfig
@@ -134,6 +134,9 @@ def stage2_candidates(ctx: ScreenContext, model_ids: list[str]) -> list[Candidat
         if name == "scratch_net":
             out.extend(Candidate(Family.SCRATCH, name, pool.descriptor_of(m), pool.label(pool.descriptor_of(m)), m)
                        for m in nets[:1])
+        elif name == "scratch_mean":  # the same for every descriptor: once
+            key = (pool.raw_keys or list(pool.featurizers))[0]
+            out.append(Candidate(Family.SCRATCH, name, key, pool.label(key)))
         else:
             out.extend(Candidate(Family.SCRATCH, name, key, pool.label(key)) for key in pool.raw_keys)
     return out

@@ -15,8 +15,10 @@ finetune_last       retrain the last hidden layer and the output
 finetune_all        retrain the whole net at a small learning rate
 ==================  ==========================================================
 
-Baselines on the raw descriptors: ``scratch_ridge``, ``scratch_rf``, and ``scratch_net``
-(a net of the top model's shape trained from random weights).
+Baselines on the raw descriptors: ``scratch_ridge``, ``scratch_rf``, ``scratch_net`` (a net of
+the top model's shape trained from random weights), and ``scratch_mean``, the mean of the
+training targets: what every model must beat (on a target with nothing to learn it is the
+honest pick, and transfer must beat it too).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from typing import Callable
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, clone
+from sklearn.dummy import DummyRegressor
 from sklearn.ensemble import RandomForestRegressor
 from sklearn.gaussian_process import GaussianProcessRegressor
 from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
@@ -128,6 +131,8 @@ for _s in (
                                                                               RidgeCV(alphas=ALPHAS))),
     Strategy("scratch_rf", "random forest on raw descriptors", "scratch",
              lambda net=None, seed=0, trees=100, device="auto": _rf(trees, seed)),
+    Strategy("scratch_mean", "the mean of the training targets", "scratch",
+             lambda net=None, seed=0, trees=100, device="auto": DummyRegressor(strategy="mean")),
     Strategy("scratch_net", "same-shape net from scratch", "scratch",
              lambda net=None, seed=0, trees=100, device="auto": ScratchNet(net, seed=seed, device=device)),
 ):

@@ -22,7 +22,7 @@ def inorg_target():
     return example_target("steels_yield", 40)
 
 
-FAST = dict(strategies=("rf",), baselines=("scratch_rf",), top=2, nested_top=1, rf_trees=20, ensemble=2)
+FAST = dict(strategies=("rf",), baselines=("scratch_rf", "scratch_mean"), top=2, nested_top=1, rf_trees=20, ensemble=2)
 
 
 def fast_config(**changes) -> ScreenConfig:

@@ -89,3 +89,19 @@ def test_random_twin_keeps_shape_inputs_and_scalers(libraries):
     again = random_twin(net, model_id, seed=0)
     assert np.array_equal(again.weights[0], twin.weights[0])
     assert not np.array_equal(random_twin(net, model_id, seed=1).weights[0], twin.weights[0])
+
+
+def test_beating_a_bad_scratch_pick_is_not_enough_transfer_must_beat_the_mean():
+    """Both procedures on noise: scratch overfits, transfer is merely less bad: no gain."""
+    from core.transfer.procedure import null_estimate
+
+    rng = np.random.default_rng(4)
+    y = rng.normal(size=60)
+    outer = [(np.setdiff1d(np.arange(60), f), f) for f in FOLDS]
+    mean = null_estimate(y, outer)
+    near_mean = mean.predictions[0] - y + 0.05 * rng.normal(size=60)  # the mean's own errors, a little noisier
+    est = {ProcedureName.TRANSFER: _estimate("transfer", y, near_mean, FOLDS),
+           ProcedureName.SCRATCH: _estimate("scratch", y, 3.0 * near_mean, FOLDS)}
+    d = decide(y, est, mean)
+    assert d.p_value < 0.01 and d.gain > 0.5  # transfer clearly beats the scratch pick ...
+    assert not d.transfer_helps and d.p_value_vs_mean > 0.05  # ... but not the mean
