@@ -30,7 +30,7 @@ from core.transfer.netstore import TwinStore
 from core.transfer.intervals import conformal_halfwidth
 from core.transfer.procedure import (Decision, NestedEstimate, ProcedureName, decide, nested_estimates,
                                      null_estimate, select)
-from core.transfer.scoring import summarize
+from core.transfer.scoring import summarize_many
 from core.transfer.stage1 import Scope, run_stage1
 from core.transfer.stage2 import ScreenContext, Scored, fit_predict, make_estimator, stage2  # noqa: F401
 
@@ -281,31 +281,34 @@ def _stage1(ctx: ScreenContext, scopes, device, tell, say) -> tuple[dict[str, li
 
 # ====================================================================== ranking and summary
 def _ranking(scored: list[Scored], pool, y, splits, config) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
-    info = pool.catalog.set_index("id")
-    records, oof = [], {}
-    for s in scored:
-        c = s.candidate
-        if c.id in oof:
-            raise RuntimeError(f"two candidates share the id {c.id}")
-        meta = info.loc[c.model_id] if c.model_id in info.index else None
-        prop = "" if meta is None else (meta["title"] if c.via == "representation" else meta["property"])
-        records.append({
-            **c.to_dict(), "source": meta["source"] if meta is not None else "",
-            "property": prop,
-            "source_unit": meta["unit"] if meta is not None else "",
-            "model_domain": meta["domain"] if meta is not None else "",
-            "library": meta["library"] if meta is not None else "",
-            "source_test_r2": float(meta["test_r2"]) if meta is not None and pd.notna(meta["test_r2"]) else np.nan,
-            "penalty": np.nan if s.penalty is None else s.penalty,
-            "layers": config.layers if c.model_id and c.family is not Family.SCRATCH else np.nan,
-            **summarize(s.oof, y, splits)})
-        oof[c.id] = s.oof
-    frame = pd.DataFrame(records).sort_values(["cv_mae", "candidate"], kind="stable").reset_index(drop=True)
+    """Every candidate with its catalog facts and scores, best first (vectorised: a library
+    of 100,000 models gives 400,000 rows)."""
+    ids = [s.candidate.id for s in scored]
+    if len(set(ids)) != len(ids):
+        raise RuntimeError("two candidates share an id")
+    frame = pd.DataFrame([s.candidate.to_dict() for s in scored])
+    stats = summarize_many(np.stack([s.oof for s in scored]), y, splits)
+    info = pool.catalog.reindex(columns=["id", "source", "property", "title", "unit", "domain", "library", "test_r2"])
+    info = info.rename(columns={"id": "model_id", "unit": "source_unit", "domain": "model_domain",
+                                "test_r2": "source_test_r2"}).drop_duplicates("model_id")
+    frame = frame.merge(info, on="model_id", how="left")
+    rep = frame["via"] == "representation"
+    frame["property"] = frame["title"].where(rep, frame["property"])
+    frame = frame.drop(columns=["title"])
+    for col in ("source", "property", "source_unit", "model_domain", "library"):
+        frame[col] = frame[col].fillna("").astype(str)
+    frame["source_test_r2"] = pd.to_numeric(frame["source_test_r2"], errors="coerce")
+    frame["penalty"] = [np.nan if s.penalty is None else s.penalty for s in scored]
+    frame["layers"] = np.where(frame["model_id"].notna() & (frame["family"] != Family.SCRATCH.value),
+                               config.layers, np.nan)
+    for key, values in stats.items():
+        frame[key] = values
+    frame = frame.sort_values(["cv_mae", "candidate"], kind="stable").reset_index(drop=True)
     frame["label"] = [candidate_label(r) for r in frame.to_dict("records")]
     scratch = frame[frame["family"] == Family.SCRATCH.value]["cv_mae"].min()
     frame["improvement_pct"] = 100.0 * (scratch - frame["cv_mae"]) / scratch
     frame.insert(0, "rank", np.arange(1, len(frame) + 1))
-    return frame, oof
+    return frame, dict(zip(ids, (s.oof for s in scored)))
 
 
 def _best(ranking: pd.DataFrame, family: Family) -> dict | None:
