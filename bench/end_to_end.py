@@ -38,15 +38,16 @@ TARGETS = {"molecule": "freesolv", "polymer": "polymer_tg_common", "inorganic": 
 PREVIOUS = dict(top=20, nested_top=5, rf_trees=100)
 
 
-def big_library(n_models: int) -> Path:
-    """A library of ``n_models`` nets: the starter nets and random-weight copies of them."""
-    path = cache_dir() / "bench" / f"library-{n_models}"
+def big_library(n_models: int, domains: tuple[str, ...] | None = None) -> Path:
+    """A library of ``n_models`` nets: random-weight copies of the starter library's nets
+    (of ``domains``, default all), with their cards."""
+    path = cache_dir() / "bench" / f"library-{n_models}{'-' + '-'.join(domains) if domains else ''}"
     if (path / "library.json").exists():
         with Library(path) as lib:
             if len(lib) >= n_models:
                 return path
     with Library(STARTER_LIBRARY_DIR) as starter:
-        ids = sorted(starter.ids())
+        ids = sorted(starter.models(domain=list(domains) if domains else None, columns=["id"])["id"])
         items = [(starter.load(i), starter.card(i)) for i in ids]
     with Library(path, create=True, name=f"synthetic {n_models}") as lib:
         have = lib.ids()

@@ -58,23 +58,38 @@ def log(message: str) -> None:
 
 
 class Progress:
-    """Progress printer for stderr: ``label: done/total (pct) elapsed, ~left``."""
+    """Progress printer for stderr: ``label: done/total (pct) elapsed, ~left``.
 
-    def __init__(self, label: str, every: float = 1.0):
+    Elapsed time counts from the object's creation (create it when the work starts) or from
+    ``start``; the time left extrapolates the rate so far and is shown from 2% on.
+    """
+
+    def __init__(self, label: str, every: float = 1.0, start: float | None = None):
         self.label = label
         self.every = every
-        self.start = time.monotonic()
+        self.start = time.monotonic() if start is None else start
         self._last = 0.0
 
     def __call__(self, done: int, total: int, message: str = "") -> None:
         now = time.monotonic()
-        if done < total and now - self._last < self.every:
+        if 0 < done < total and now - self._last < self.every:
             return
         self._last = now
         elapsed = now - self.start
-        left = elapsed / done * (total - done) if done else float("nan")
-        pct = 100.0 * done / total if total else 100.0
-        eta = f", ~{left:.0f}s left" if done and done < total else ""
+        fraction = done / total if total else 1.0
+        left = elapsed * (1 - fraction) / fraction if fraction >= 0.02 else None
+        eta = f", ~{format_duration(left)} left" if left is not None and done < total else ""
         extra = f" {message}" if message else ""
-        sys.stderr.write(f"{self.label}: {done}/{total} ({pct:.0f}%) {elapsed:.0f}s{eta}{extra}\n")
+        sys.stderr.write(f"{self.label}: {done}/{total} ({100 * fraction:.0f}%) {format_duration(elapsed)} "
+                         f"elapsed{eta}{extra}\n")
         sys.stderr.flush()
+
+
+def format_duration(seconds: float) -> str:
+    """``"12 s"``, ``"3 min 05 s"``, ``"1 h 02 min"``."""
+    seconds = max(0.0, float(seconds))
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min {int(seconds % 60):02d} s"
+    return f"{int(seconds // 3600)} h {int(seconds % 3600 // 60):02d} min"

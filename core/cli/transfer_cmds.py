@@ -11,6 +11,39 @@ from core.cli.output import Progress, emit_json, log, print_table
 from core.errors import InputError
 
 RANK_COLUMNS = ["rank", "label", "family", "cv_mae", "cv_mae_std", "rmse", "r2", "improvement_pct"]
+#: Width of the candidate names in the printed ranking (the full names are in the run's ranking.csv).
+LABEL_WIDTH = 100
+
+
+def ranking_table(ranking, unit: str = "", rows: int = 15):
+    """The printed ranking: names, values and column titles in words, with the target's
+    unit (core.labels), numbers rounded as on the dashboard."""
+    from core.labels import COLUMNS, cut, number, r2_text, titled
+
+    head = ranking.head(rows).copy()
+    table = titled(head, unit, RANK_COLUMNS)
+    show = {"sig": number, "r2": r2_text, "pct": lambda v: f"{v:+.0f}"}
+    for name, title in zip(RANK_COLUMNS, table.columns):
+        rule = COLUMNS[name].rounding if name in COLUMNS else ""
+        if name in ("label", "family"):  # text reads from the left
+            cells = [cut(text, LABEL_WIDTH) for text in table[title]]
+            width = max([len(title)] + [len(c) for c in cells])
+            table[title] = [c.ljust(width) for c in cells]
+            table = table.rename(columns={title: title.ljust(width)})
+        elif rule in show:
+            table[title] = [show[rule](v) for v in table[title]]
+    return table
+
+
+def runs_table(frame):
+    """The printed list of saved runs: readable name, local time, verdict, recommended model."""
+    from core.labels import cut, number
+
+    import pandas as pd
+
+    return pd.DataFrame({"run": frame["title"], "folder": frame["run"], "verdict": frame["verdict"],
+                         "nested MAE": [number(v, u) for v, u in zip(frame["nested_mae"], frame["unit"])],
+                         "recommended model": frame["recommended"].fillna("").map(lambda t: cut(t, 60))})
 
 
 def register(sub) -> None:
@@ -164,7 +197,9 @@ def _run_screen(args) -> int:
     bars = {}
 
     def progress(stage, done, total):
-        bars.setdefault(stage, Progress(stage, every=2.0))(done, total)
+        if stage not in bars:  # created at the stage's first event: the stage starts then
+            bars[stage] = Progress(stage, every=2.0)
+        bars[stage](done, total)
 
     log(f"screening {target.name}: {len(target.y)} rows, {target.domain.value}, {config.cv.label()}")
     result = screen(target, libraries, config, progress=progress, log=log)
@@ -178,12 +213,15 @@ def _run_screen(args) -> int:
                    "ranking": result.ranking.head(50)[RANK_COLUMNS + ["candidate", "model_id", "kind", "strategy",
                                                                       "descriptor"]]})
         return 0
-    print_table(result.ranking.head(15)[RANK_COLUMNS].round(4))
+    from core.labels import number
+
+    unit = result.target.get("unit") or ""
+    print_table(ranking_table(result.ranking, unit))
     print(f"\n{summary['verdict']}")
-    print(f"naive best CV MAE {summary['naive_best_cv_mae']:.4g} (the best of {summary['n_candidates']} scores: "
-          f"optimistic). {summary['nested_explanation']}")
+    print(f"naive best CV MAE {number(summary['naive_best_cv_mae'], unit)} (the best of {summary['n_candidates']} "
+          f"scores: optimistic). {summary['nested_explanation']}")
     interval = summary["interval"]
-    print(f"prediction intervals: +-{interval['halfwidth']:.3g} at {interval['level']:.0%} (from the "
+    print(f"prediction intervals: +-{number(interval['halfwidth'], unit)} at {interval['level']:.0%} (from the "
           f"{interval['from']})")
     print(f"{summary['n_models']} models screened in {summary['timings']['total']:.1f} s on {summary['device']}; "
           f"run saved to {path}")
@@ -315,7 +353,7 @@ def _run_runs(args) -> int:
     elif frame.empty:
         log("no saved runs")
     else:
-        print_table(frame.drop(columns=["path"]).round(4))
+        print_table(runs_table(frame))
     return 0
 
 

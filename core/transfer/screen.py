@@ -187,6 +187,7 @@ def screen(target: Target, libraries: list[Library], config: ScreenConfig | None
     t3 = time.perf_counter()
     estimates = None
     if outer:
+        tell("nested", 0, len(outer))
         estimates = nested_estimates(ctx, stage1, scopes[1:], outer, progress=lambda d, t: tell("nested", d, t))
         for p, est in estimates.items():
             say(f"nested estimate of the {p.value} procedure: MAE {est.mae:.4g}")

@@ -229,6 +229,8 @@ def run_stage1(pool: CandidatePool, descriptors: dict[str, np.ndarray], y: np.nd
         tasks += [_Task(key, ids, Family.RANDOM, control_set) for key, nets in controls.items()
                   for ids in stack_chunks(nets)]
     total, done = sum(len(t.ids) * len(t.scopes) for t in tasks), 0
+    if progress:
+        progress(0, total)  # the stage starts now (its clock and time left count from here)
     with ExitStack() as stack:
         if executor is None:  # chunks side by side on the cores, one torch thread each
             stack.enter_context(one_torch_thread())

@@ -150,6 +150,8 @@ def stage2(ctx: ScreenContext, scope: Scope, stage1: list[Scored], top: int,
     y = ctx.y[scope.rows]
     out = []
     step = max(1, len(jobs) // 4)  # a few batches: progress and cancel between them, full cores within
+    if progress:
+        progress(0, len(jobs))
     for lo in range(0, len(jobs), step):
         ctx.check_cancel()
         batch = jobs[lo:lo + step]

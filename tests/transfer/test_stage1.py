@@ -51,3 +51,14 @@ def test_scopes_score_only_their_rows(libraries, mol_target):
     after = run_stage1(pool, X, y2, [scope])["half"]
     assert [c.id for c in before.candidates] == [c.id for c in after.candidates]
     assert np.allclose(np.concatenate(before.oof), np.concatenate(after.oof))
+
+
+def test_progress_starts_at_zero_so_elapsed_time_is_true(libraries, mol_target):
+    frame = select_models(libraries, Domain.MOLECULE)
+    pool = load_pool(libraries, frame)
+    X, _ = featurize_target(pool, mol_target.structures)
+    y = mol_target.y
+    events = []
+    run_stage1(pool, X, y, [Scope("full", np.arange(len(y)), CVScheme().splits(y))],
+               progress=lambda d, t: events.append((d, t)))
+    assert events[0][0] == 0 and events[-1][0] == events[-1][1] and len(events) >= 2
