@@ -28,7 +28,9 @@ from core.datasets import load  # noqa: E402
 from core.features import make_featurizer  # noqa: E402
 from core.features.store import featurize_cached  # noqa: E402
 from core.pretrain.architecture import sample_stack, sample_subset  # noqa: E402
-from core.pretrain.stacked import ACT_FUNCS, SparseRows, StackedMLP, train_stack  # noqa: E402
+from core.nets import ACT_FUNCS, StackedMLP  # noqa: E402
+from core.pretrain.sparse import SparseRows, SparseStackedMLP  # noqa: E402
+from core.pretrain.stacked import train_stack  # noqa: E402
 
 
 class _Act(torch.nn.Module):
@@ -73,10 +75,10 @@ def one_at_a_time(X, y, subsets, archs, epochs, batch, device, seed) -> float:
 
 def batched(X, y, subsets, archs, epochs, batch, device, seed, sparse) -> float:
     start = time.perf_counter()
-    stack = StackedMLP(subsets, [a.hidden for a in archs], [a.activation for a in archs],
-                       [a.dropout for a in archs], [np.zeros(len(s)) for s in subsets],
-                       [np.ones(len(s)) for s in subsets], seed=seed,
-                       sparse_columns=X.shape[1] if sparse else None).to(device)
+    shape = (subsets, [a.hidden for a in archs], [a.activation for a in archs], [a.dropout for a in archs],
+             [np.zeros(len(s)) for s in subsets], [np.ones(len(s)) for s in subsets])
+    stack = (SparseStackedMLP(*shape, seed=seed, n_columns=X.shape[1]) if sparse else
+             StackedMLP(*shape, seed=seed)).to(device)
     yy = y[None, :].expand(len(subsets), -1)
     train_X = SparseRows(X.cpu().numpy(), device) if sparse else X
     train_stack(stack, train_X, yy, X[:256], yy[:, :256], [a.lr for a in archs], max_epochs=epochs,

@@ -41,7 +41,7 @@ from core.compute.device import device_label, resolve_device  # noqa: E402
 from core.datasets import load  # noqa: E402
 from core.features import make_featurizer  # noqa: E402
 from core.library import Library  # noqa: E402
-from core.pretrain.stacked import NetArrays  # noqa: E402
+from core.nets import NetArrays  # noqa: E402
 from core.transfer.candidates import CandidatePool, descriptor_key  # noqa: E402
 from core.transfer.cv import CVScheme  # noqa: E402
 from core.transfer.frozen import FrozenFeatures  # noqa: E402

@@ -44,3 +44,92 @@ def test_no_pickle_loading_anywhere():
             if bad in text:
                 pattern_hits.append(f"{path.relative_to(ROOT)}: {bad}")
     assert pattern_hits == []
+
+
+# ------------------------------------------------------------------ import direction
+#: The floor of every package and top-level module of core (docs/ARCHITECTURE.md): a module
+#: may import from its own floor or below, never from above.
+FLOORS = {
+    **dict.fromkeys(["cli", "jobs", "demo", "__main__"], 8),  # front doors
+    **dict.fromkeys(["workspace", "learning"], 7),  # sessions
+    "transfer": 6,
+    "pretrain": 5,
+    **dict.fromkeys(["library", "viz"], 4),
+    **dict.fromkeys(["datasets", "tables", "validation"], 3),
+    "features": 2,
+    **dict.fromkeys(["cache", "paths", "registry", "domains", "compute"], 1),
+    **dict.fromkeys(["nets", "columns", "metrics", "errors", "labels", "polymerize", "__init__"], 0),  # ground
+}
+#: Top-level names that core must never import: the app and what stands on it.
+OUTSIDE = {"streamlit", "app", "app_state", "pages", "bench", "scripts", "tests"}
+
+
+def _unit(module: str) -> str:
+    """The package or top-level module of core that ``module`` (dotted) belongs to."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+def _core_imports(path: Path, root: Path) -> list[tuple[str, int, str]]:
+    """(imported unit of core, line, what the line imports) of every import in ``path``,
+    including imports inside functions."""
+    out = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module == "core":  # a module of core, or a name of its __init__
+            names = [f"core.{a.name}" if _is_module(root / "core", a.name) else "core" for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module]
+        else:
+            continue
+        out += [(_unit(name), node.lineno, name) for name in names if name.split(".")[0] == "core"]
+    return out
+
+
+def _is_module(package: Path, name: str) -> bool:
+    return (package / name).is_dir() or (package / f"{name}.py").exists()
+
+
+def upward_imports(root: Path) -> list[str]:
+    """Every import in ``root``/core from a lower floor to a higher one, and every module
+    of core without a floor."""
+    problems = []
+    for path in sorted((root / "core").rglob("*.py")):
+        rel = path.relative_to(root)
+        unit = _unit(".".join(rel.with_suffix("").parts)) if rel.parts[1:] != ("__init__.py",) else "__init__"
+        if unit not in FLOORS:
+            problems.append(f"{rel}: {unit!r} has no floor in FLOORS (docs/ARCHITECTURE.md)")
+            continue
+        for target, line, name in _core_imports(path, root):
+            if target in FLOORS and FLOORS[target] > FLOORS[unit]:
+                problems.append(f"{rel}:{line} imports {name} (floor {FLOORS[target]}) from floor {FLOORS[unit]}")
+    return problems
+
+
+def test_no_package_of_core_imports_from_a_higher_floor():
+    assert upward_imports(ROOT) == []
+
+
+def test_core_never_imports_the_app_or_what_stands_on_it():
+    offenders = [f"{p.relative_to(ROOT)}: {sorted(_imports(p) & OUTSIDE)}" for p in (ROOT / "core").rglob("*.py")
+                 if _imports(p) & OUTSIDE]
+    assert offenders == []
+
+
+def test_the_floor_rule_catches_an_upward_import_and_a_module_without_a_floor(tmp_path):
+    core = tmp_path / "core"
+    (core / "transfer").mkdir(parents=True)
+    (core / "__init__.py").write_text("")
+    (core / "transfer" / "__init__.py").write_text("")
+    (core / "nets.py").write_text("import numpy\n\ndef f():\n    from core.transfer import screen\n")
+    (core / "gadgets.py").write_text("from core import errors\n")
+    (core / "errors.py").write_text("")
+    (core / "pretrain.py").write_text("from core import transfer, errors\nimport core.nets\n")
+    (core / "labels.py").write_text("from core import __version__\n")
+    problems = upward_imports(tmp_path)
+    assert problems == [
+        "core/gadgets.py: 'gadgets' has no floor in FLOORS (docs/ARCHITECTURE.md)",
+        "core/nets.py:4 imports core.transfer (floor 6) from floor 0",
+        "core/pretrain.py:1 imports core.transfer (floor 6) from floor 5",
+    ]

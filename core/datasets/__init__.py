@@ -114,12 +114,6 @@ def canonical_smiles(smiles: Iterable[str]) -> list[str | None]:
     return out
 
 
-def log10_positive(values: pd.Series) -> pd.Series:
-    """log10 of strictly positive values; others become NaN (dropped by the loader)."""
-    values = pd.to_numeric(values, errors="coerce")
-    return np.log10(values.where(values > 0))
-
-
 __all__ = [
     "DATASETS",
     "DatasetSpec",
@@ -129,14 +123,13 @@ __all__ = [
     "get",
     "list_datasets",
     "load",
-    "log10_positive",
     "register",
     "source_paths",
 ]
 
 # Importing the loader modules fills the registry.
 from core.datasets import (  # noqa: E402
-    chemicals_db,
+    chemicals_properties,
     crabnet,
     matminer_data,
     molecule_examples,
@@ -145,5 +138,5 @@ from core.datasets import (  # noqa: E402
     qm9,
 )
 
-for _module in (qm9, chemicals_db, molecule_examples, crabnet, matminer_data, pymatgen_data, polymers):
+for _module in (qm9, chemicals_properties, molecule_examples, crabnet, matminer_data, pymatgen_data, polymers):
     _module.register_all(register)

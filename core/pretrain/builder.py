@@ -1,62 +1,36 @@
 """Build a model library: plan stacks of nets per source, train them, store them.
 
-A build is a list of independent :class:`Task` objects, one per stack of nets.  Each
-task loads its source, featurizes it (through the shared feature store), draws its nets'
-descriptor subsets and architectures from a seed derived from (seed, source, stack),
-trains them together and returns finished models; the caller writes them to the library
-in one transaction per task.  Because everything is derived from the seed, a killed
-build resumes by skipping tasks whose models are all in the catalog, and the same tasks
-can run in worker processes or on a Dask cluster.
+A build is a list of independent :class:`~core.pretrain.task.Task` objects, one per stack
+of nets (:func:`plan_tasks`).  Each task loads its source, featurizes it (through the
+shared feature store), draws its nets' descriptor subsets and architectures from a seed
+derived from (seed, source, stack), trains them together and returns finished models
+(:mod:`core.pretrain.task`); this process writes them to the library in one transaction
+per task.  Because everything is derived from the seed, a killed build resumes by skipping
+tasks whose models are all in the catalog, and the same tasks can run in worker processes
+or on a Dask cluster (:mod:`core.pretrain.runners`).
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 import time
-import zlib
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable
 
 import numpy as np
-import torch
 
-from core import LIBRARY_FORMAT_VERSION, __version__
-from core.compute.device import device_label, resolve_device
+from core import __version__
 from core.domains import Domain
 from core.errors import CancelledError, InputError
 from core.features import failed_rows, make_featurizer
 from core.features.store import featurize_cached
 from core.library import Library, now
-from core.library.model import n_parameters, round_weights
-from core.metrics import regression_metrics
-from core.pretrain.architecture import sample_stack, sample_subset
 from core.pretrain.presets import PRESETS, DescriptorPlan, Preset
-from core.pretrain.sources import load_source, sample_and_split
-from core.pretrain.stacked import NetArrays, SparseRows, StackedMLP, train_stack
-
-
-@dataclass(frozen=True)
-class Task:
-    """One stack of nets to train on one source."""
-
-    source: dict  # {"dataset": name} or {"file": path}
-    source_name: str
-    stack: int
-    descriptors: tuple[DescriptorPlan, ...]
-    model_ids: tuple[str, ...]
-    seed: int
-    max_rows: int
-    max_epochs: int
-    patience: int
-    batch_size: int
-    morgan_range: tuple[int, int]
-    weight_decay: float
-    device: str = "auto"
-    threads: int = 0  # torch threads in a worker; 0 keeps the default
-    exclude: tuple[int, ...] = ()  # rows of the source table a featurizer of the source cannot read
+from core.pretrain.runners import run_tasks
+from core.pretrain.sources import from_file, load_source, sample_and_split
+from core.pretrain.task import Task, task_rows
 
 
 @dataclass
@@ -107,27 +81,9 @@ def model_id(source: str, descriptor: DescriptorPlan, seed: int, index: int) -> 
 
 def plan_tasks(config: BuildConfig) -> list[Task]:
     """Every task of a build, in a stable order."""
-    from core import datasets
-    from core.pretrain.sources import from_file
-
     preset: Preset = PRESETS[config.preset]
-    refs: list[tuple[dict, str, Domain]] = []
-    domains = [Domain.parse(d) for d in config.domains] if config.domains else list(Domain)
-    if config.sources:
-        names = list(config.sources)
-    elif config.user_sources:
-        names = []
-    else:
-        names = [s.name for d in domains for s in datasets.list_datasets(domain=d, role="source")
-                 if preset.sources is None or s.name in preset.sources]
-    for name in names:
-        spec = datasets.get(name)
-        refs.append(({"dataset": name}, name, spec.domain))
-    for path in config.user_sources:
-        src = from_file(path)
-        refs.append(({"file": str(path)}, src.name, src.domain))
     tasks = []
-    for ref, name, domain in refs:
+    for ref, name, domain in _source_refs(config, preset):
         stacks = preset.stacks.get(domain)
         if not stacks:
             raise InputError(f"preset {preset.name!r} has no models for {domain.value} sources")
@@ -146,19 +102,27 @@ def plan_tasks(config: BuildConfig) -> list[Task]:
     return tasks
 
 
+def _source_refs(config: BuildConfig, preset: Preset) -> list[tuple[dict, str, Domain]]:
+    """``(reference, name, domain)`` of every source of the build: the named or preset's
+    registered sources of the chosen domains, then the user's."""
+    from core import datasets
+
+    domains = [Domain.parse(d) for d in config.domains] if config.domains else list(Domain)
+    if config.sources:
+        names = list(config.sources)
+    elif config.user_sources:
+        names = []
+    else:
+        names = [s.name for d in domains for s in datasets.list_datasets(domain=d, role="source")
+                 if preset.sources is None or s.name in preset.sources]
+    refs = [({"dataset": name}, name, datasets.get(name).domain) for name in names]
+    for path in config.user_sources:
+        src = from_file(path)
+        refs.append(({"file": str(path)}, src.name, src.domain))
+    return refs
+
+
 # ======================================================================= rows a build can read
-def task_rows(task: Task, n_rows: int) -> dict[str, np.ndarray]:
-    """Train/val/test row indices of ``task``'s source, without the rows in ``task.exclude``."""
-    split = sample_and_split(n_rows, task.max_rows, task.seed)
-    if task.exclude:
-        drop = np.asarray(task.exclude)
-        split = {part: rows[~np.isin(rows, drop)] for part, rows in split.items()}
-    empty = [part for part, rows in split.items() if len(rows) == 0]
-    if empty:
-        raise InputError(f"{task.source_name}: no {empty[0]} rows left after leaving out the unreadable ones")
-    return split
-
-
 def find_unreadable(tasks: list[Task], say: Callable[[str], None]) -> dict[str, list[dict]]:
     """``{source: [{"row", "structure", "reason", ("line")}]}`` of the sampled rows that a
     featurizer of the source's tasks cannot read (InputError when no row is left)."""
@@ -198,119 +162,7 @@ def _by_source(tasks: Iterable[Task]) -> dict[str, list[Task]]:
     return groups
 
 
-# ======================================================================= one task
-def run_task(task: Task, cancel: Callable[[], bool] | None = None) -> list[tuple[NetArrays, dict]]:
-    """Train one stack and return its finished models with their cards."""
-    if task.threads:
-        torch.set_num_threads(task.threads)
-    device = resolve_device(task.device)
-    source = load_source(task.source)
-    split = task_rows(task, len(source.table))
-    used = np.concatenate(list(split.values()))
-    structures = source.table["structure"].to_numpy()[used].tolist()
-    y_all = source.table["target"].to_numpy(dtype=np.float64)[used]
-    blocks, offsets, featurizers = [], {}, {}
-    for desc in dict.fromkeys(task.descriptors):
-        featurizers[desc] = make_featurizer(desc[0], dict(desc[1]))
-        offsets[desc] = sum(b.shape[1] for b in blocks)
-        blocks.append(featurize_cached(featurizers[desc], structures))
-    X = np.hstack(blocks).astype(np.float32)
-    n_tr, n_va = len(split["train"]), len(split["val"])
-    parts = {"train": slice(0, n_tr), "val": slice(n_tr, n_tr + n_va), "test": slice(n_tr + n_va, len(used))}
-    mean = X[parts["train"]].mean(axis=0)
-    std = X[parts["train"]].std(axis=0)
-    for desc in featurizers:  # counts are scaled, not centred: they stay sparse
-        if desc[0] == "morgan":
-            width = blocks[list(featurizers).index(desc)].shape[1]
-            mean[offsets[desc]: offsets[desc] + width] = 0.0
-    rng = np.random.default_rng([task.seed, zlib.crc32(task.source_name.encode()), task.stack])
-    subsets = []
-    for desc in task.descriptors:
-        width = blocks[list(featurizers).index(desc)].shape[1]
-        cols = np.arange(offsets[desc], offsets[desc] + width)
-        usable = cols[std[cols] > 0]
-        if len(usable) == 0:
-            raise InputError(f"{task.source_name}: every {desc[0]} column is constant in the training rows")
-        subsets.append(sample_subset(rng, desc[0], usable, task.morgan_range))
-    archs = sample_stack(rng, [len(s) for s in subsets])
-    # nets without dropout first, then by activation: the stack activates each run in one pass
-    order = sorted(range(len(subsets)), key=lambda i: (archs[i].dropout > 0, archs[i].activation))
-    scale = np.where(std > 0, std, 1.0)
-    sparse = all(d[0] == "morgan" for d in task.descriptors) and float((X != 0).mean()) < 0.2
-    stack = StackedMLP([subsets[i] for i in order], [archs[i].hidden for i in order],
-                       [archs[i].activation for i in order], [archs[i].dropout for i in order],
-                       [mean[subsets[i]] for i in order], [scale[subsets[i]] for i in order],
-                       seed=int(rng.integers(1 << 31)), sparse_columns=X.shape[1] if sparse else None).to(device)
-    y_tr = y_all[parts["train"]]
-    y_mean, y_scale = float(y_tr.mean()), float(y_tr.std() or 1.0)
-    y_std = torch.tensor(((y_all - y_mean) / y_scale).astype(np.float32), device=device)
-    Xt = torch.from_numpy(X).to(device)
-    M = len(subsets)
-    train_X = SparseRows(X[parts["train"]], device) if sparse else Xt[parts["train"]]
-    result = train_stack(
-        stack, train_X, y_std[parts["train"]].expand(M, -1), Xt[parts["val"]],
-        y_std[parts["val"]].expand(M, -1), [archs[i].lr for i in order], max_epochs=task.max_epochs,
-        batch_size=task.batch_size, patience=task.patience, weight_decay=task.weight_decay,
-        seed=int(rng.integers(1 << 31)), cancel=cancel)
-    position = {model: slot for slot, model in enumerate(order)}
-    nets = []
-    for m, desc in enumerate(task.descriptors):
-        arrays = stack.export(position[m])
-        depth_m = len(archs[m].hidden)
-        net = NetArrays(arrays["input_index"] - offsets[desc], arrays["x_mean"], arrays["x_scale"],
-                        [arrays[f"w{i}"] for i in range(depth_m)], [arrays[f"b{i}"] for i in range(depth_m)],
-                        arrays["out_w"], float(arrays["out_b"]), y_mean, y_scale, archs[m].activation)
-        nets.append(round_weights(net))
-    metrics = _evaluate(nets, task.descriptors, blocks, featurizers, y_all, parts)
-    label = device_label(device)
-    out = []
-    for m, desc in enumerate(task.descriptors):
-        card = {
-            "id": task.model_ids[m], "format_version": LIBRARY_FORMAT_VERSION, "project_version": __version__,
-            "created": now(), "domain": source.domain.value,
-            "source": source.card_entry(len(used)),
-            "descriptor": {"name": desc[0], "params": featurizers[desc].get_params(),
-                           "label": featurizers[desc].label(),
-                           "n_columns": int(blocks[list(featurizers).index(desc)].shape[1]),
-                           "n_inputs": int(len(nets[m].input_index)),
-                           "subset": "in the weights file (input_index) and the catalog (column_subset)"},
-            "architecture": {**archs[m].to_dict(), "n_parameters": n_parameters(nets[m]),
-                             "layers": "Linear -> activation -> dropout per hidden layer, Linear output"},
-            "training": {"n_train": n_tr, "n_val": n_va, "n_test": len(used) - n_tr - n_va,
-                         "split": "random 80/10/10 of the sampled rows", "max_rows": task.max_rows,
-                         "rows_unreadable": len(task.exclude),
-                         "seed": task.seed, "stack": task.stack, "stack_size": M,
-                         "epochs_run": int(result.epochs_run), "best_epoch": int(result.best_epoch[position[m]]),
-                         "max_epochs": task.max_epochs, "patience": task.patience, "batch_size": task.batch_size,
-                         "optimizer": "Adam (per-net learning rate)", "weight_decay": task.weight_decay,
-                         "loss": "MSE on standardised target", "early_stopping": "validation MAE",
-                         "seconds": round(result.seconds / M, 3), "stack_seconds": round(result.seconds, 3),
-                         "input_scaling": ("divided by the training standard deviation, not centred (sparse counts)"
-                                           if desc[0] == "morgan" else "standardised on the training rows"),
-                         "device": label, "weights": "float16"},
-            "metrics": metrics[m],
-        }
-        out.append((nets[m], card))
-    return out
-
-
-def _evaluate(nets, descriptors, blocks, featurizers, y_all, parts) -> list[dict]:
-    """Validation and test metrics of the stored (float16-rounded) nets, in target units."""
-    out = []
-    keys = list(featurizers)
-    for net, desc in zip(nets, descriptors):
-        X = torch.from_numpy(blocks[keys.index(desc)])
-        with torch.no_grad():
-            pred = StackedMLP.from_arrays([net]).predict(X)[0].numpy().astype(np.float64)
-        out.append({name: regression_metrics(y_all[parts[name]], pred[parts[name]]) for name in ("val", "test")})
-    return out
-
-
 # ======================================================================= whole build
-def _worker_init(threads: int) -> None:
-    torch.set_num_threads(threads)
-
-
 def build_library(config: BuildConfig, *, progress: Callable[[str], None] | None = None,
                   cancel: Callable[[], bool] | None = None,
                   executor_factory: Callable[[int], object] | None = None) -> BuildSummary:
@@ -334,7 +186,7 @@ def build_library(config: BuildConfig, *, progress: Callable[[str], None] | None
         ``factory(workers)`` returning a ``concurrent.futures``-like executor (e.g. a Dask
         client wrapper); default a process pool when ``workers > 1``.
     """
-    say = progress or (lambda line: print(line, file=sys.stderr, flush=True))
+    say = progress or _to_stderr
     start = time.perf_counter()
     created = not (Path(config.out) / "library.json").exists()
     library = None
@@ -357,65 +209,74 @@ def build_library(config: BuildConfig, *, progress: Callable[[str], None] | None
     return summary
 
 
+def _to_stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
 def _build(library: Library, config: BuildConfig, tasks: list[Task], say, cancel, executor_factory,
            start: float) -> BuildSummary:
+    """Record the build, skip the tasks already built, leave out the rows no featurizer
+    can read, featurize once, then run the rest."""
+    _start_record(library, config, tasks)
+    todo, planned, skipped = _resume(library, config, tasks, say)
+    unreadable = find_unreadable(todo, say)
+    todo = [replace(t, exclude=tuple(sorted(r["row"] for r in unreadable.get(t.source_name, [])))) for t in todo]
+    _prefeaturize(todo, say)
+    summary = BuildSummary(str(config.out), planned, 0, skipped, len(tasks), 0.0, unreadable=unreadable)
+    recorder = _Recorder(library, summary, sum(len(t.model_ids) for t in todo), start, say)
+    try:
+        run_tasks(todo, recorder, workers=config.workers, scheduler=config.scheduler, cancel=cancel,
+                  executor_factory=executor_factory, say=say)
+    finally:
+        summary.seconds = round(time.perf_counter() - start, 1)
+    return summary
+
+
+def _start_record(library: Library, config: BuildConfig, tasks: list[Task]) -> None:
+    """Add this build, as running, to the library's record of builds."""
     builds = list(library.manifest.get("builds", []))
     builds.append({"preset": config.preset, "seed": config.seed, "started": now(), "project_version": __version__,
                    "sources": sorted({t.source_name for t in tasks}), "status": "running"})
     library.update_manifest({"builds": builds})
+
+
+def _resume(library: Library, config: BuildConfig, tasks: list[Task], say) -> tuple[list[Task], int, int]:
+    """The tasks whose models are not all in the library yet, the number of models
+    planned, and the number already there."""
     existing = library.ids()
     todo = [t for t in tasks if not set(t.model_ids) <= existing]
     planned = sum(len(t.model_ids) for t in tasks)
     skipped = planned - sum(len(t.model_ids) for t in todo)
     if skipped:
         say(f"resuming: {skipped} of {planned} models already in {config.out}")
-    unreadable = find_unreadable(todo, say)
-    todo = [replace(t, exclude=tuple(sorted(r["row"] for r in unreadable.get(t.source_name, [])))) for t in todo]
-    _prefeaturize(todo, say)
-    summary = BuildSummary(str(config.out), planned, 0, skipped, len(tasks), 0.0, unreadable=unreadable)
-    total_models = sum(len(t.model_ids) for t in todo)
+    return todo, planned, skipped
 
-    def record(task: Task, items) -> None:
-        library.add(items)
-        summary.trained_models += len(items)
-        done = summary.trained_models
-        elapsed = time.perf_counter() - start
-        rate = done / elapsed * 60
-        left = (total_models - done) / max(rate, 1e-9)
+
+class _Recorder:
+    """Writes each finished task's models to the library (one transaction per task),
+    counts them in the summary and says how far the build is."""
+
+    def __init__(self, library: Library, summary: BuildSummary, total_models: int, start: float, say):
+        self.library, self.summary, self.say = library, summary, say
+        self.total_models, self.start = total_models, start
+
+    @property
+    def trained_models(self) -> int:
+        return self.summary.trained_models
+
+    def record(self, task: Task, items) -> None:
+        self.library.add(items)
+        self.summary.trained_models += len(items)
+        done = self.summary.trained_models
+        rate = done / (time.perf_counter() - self.start) * 60
+        left = (self.total_models - done) / max(rate, 1e-9)
         r2 = ", ".join(f"{c['metrics']['test']['r2']:.2f}" for _, c in items)
-        say(f"[{done}/{total_models} models] {task.source_name} stack {task.stack}: "
-            f"test R2 {r2}; {rate:.1f} models/min, ~{left:.1f} min left")
+        self.say(f"[{done}/{self.total_models} models] {task.source_name} stack {task.stack}: "
+                 f"test R2 {r2}; {rate:.1f} models/min, ~{left:.1f} min left")
 
-    try:
-        _run(todo, config, record, summary, cancel, executor_factory, say)
-    finally:
-        summary.seconds = round(time.perf_counter() - start, 1)
-    return summary
-
-
-def _run(todo, config, record, summary, cancel, executor_factory, say) -> None:
-    if config.scheduler:
-        from core.compute.dask_backend import dask_client, executor, n_workers
-
-        with dask_client(config.scheduler) as client:
-            workers = n_workers(client)
-            say(f"training on {workers} Dask workers ({config.scheduler})")
-            _run_parallel(todo, replace(config, workers=workers), record, summary, cancel,
-                          lambda _: executor(client), say, threads=1)
-        return
-    if config.workers > 1 or executor_factory is not None:
-        _run_parallel(todo, config, record, summary, cancel, executor_factory, say)
-        return
-    for task in todo:
-        if cancel is not None and cancel():
-            raise CancelledError(f"build cancelled; {summary.trained_models} new models kept")
-        try:
-            record(task, run_task(task, cancel))
-        except CancelledError:
-            raise
-        except (InputError, ValueError, RuntimeError) as exc:
-            summary.failures[f"{task.source_name}/{task.stack}"] = str(exc)
-            say(f"failed {task.source_name} stack {task.stack}: {exc}")
+    def fail(self, task: Task, message: str) -> None:
+        self.summary.failures[f"{task.source_name}/{task.stack}"] = message
+        self.say(f"failed {task.source_name} stack {task.stack}: {message}")
 
 
 #: What a build writes into a library folder; a folder holding only these and no model is empty.
@@ -477,44 +338,3 @@ def _prefeaturize(tasks: Iterable[Task], say) -> None:
                 continue
             if time.perf_counter() - t0 > 2:
                 say(f"featurized {task.source_name} with {desc[0]} in {time.perf_counter() - t0:.0f} s")
-
-
-def _run_parallel(todo, config, record, summary, cancel, executor_factory, say, threads: int | None = None) -> None:
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-
-    workers = max(1, config.workers)
-    threads = threads or max(1, (os.cpu_count() or 1) // workers)
-    if executor_factory is not None:
-        executor = executor_factory(workers)
-    else:
-        import multiprocessing
-
-        executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                       initializer=_worker_init, initargs=(threads,))
-    pending = {}
-    queue = list(todo)
-    try:
-        while queue or pending:
-            while queue and len(pending) < workers * 2:
-                task = queue.pop(0)
-                task = Task(**{**asdict(task), "threads": threads})
-                pending[executor.submit(run_task, task)] = task
-            finished, _ = wait(list(pending), return_when=FIRST_COMPLETED)
-            for fut in finished:
-                task = pending.pop(fut)
-                try:
-                    items = fut.result()
-                except Exception as exc:  # a failed task (or a lost worker) spares the others
-                    message = f"{type(exc).__name__}: {exc}"
-                    summary.failures[f"{task.source_name}/{task.stack}"] = message
-                    say(f"failed {task.source_name} stack {task.stack}: {message}")
-                    continue
-                record(task, items)
-            if cancel is not None and cancel():
-                for fut in pending:
-                    fut.cancel()
-                raise CancelledError("build cancelled; finished models kept")
-    finally:
-        for fut in pending:
-            fut.cancel()
-        executor.shutdown(wait=False)

@@ -3,7 +3,7 @@
 A source's models are trained in stacks (see :mod:`core.pretrain.stacked`); the models of
 one stack share their depth and hidden widths, drawn at random per stack, and may mix
 descriptors.  Morgan models are stacked on their own so that their sparse first layer
-can be used.
+(:mod:`core.pretrain.sparse`) can be used.
 """
 
 from __future__ import annotations

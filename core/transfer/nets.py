@@ -12,10 +12,10 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator, RegressorMixin
 
+from core.columns import constant_columns
 from core.compute.device import resolve_device
 from core.nets import NetArrays, StackedMLP
 from core.pretrain.stacked import train_stack
-from core.transfer.scaling import constant_columns
 
 MODES = ("last", "all")
 

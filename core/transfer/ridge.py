@@ -32,8 +32,9 @@ from typing import Sequence
 import numpy as np
 import torch
 
+from core.columns import CONSTANT_RTOL
 from core.compute.threads import one_torch_thread
-from core.transfer.scaling import CLIP_MARGIN, CONSTANT_RTOL
+from core.transfer.scaling import CLIP_MARGIN
 from core.transfer.scoring import repetitions
 
 #: Penalties relative to the mean eigenvalue of each model's centred Gram matrix.

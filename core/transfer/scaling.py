@@ -16,16 +16,10 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-#: A column is constant when its spread is at most this fraction of its largest magnitude.
-CONSTANT_RTOL = 1e-6
+from core.columns import CONSTANT_RTOL, constant_columns  # noqa: F401  (the one rule, re-used here)
+
 #: New rows are clipped to the training range widened by this fraction of it on each side.
 CLIP_MARGIN = 0.5
-
-
-def constant_columns(X: np.ndarray, std: np.ndarray, rtol: float = CONSTANT_RTOL) -> np.ndarray:
-    """Columns whose standard deviation ``std`` is at most ``rtol`` times their largest
-    absolute value in ``X``: constant for any model that reads them."""
-    return std <= rtol * np.abs(X).max(axis=0, initial=0.0)
 
 
 class BoundedScaler(TransformerMixin, BaseEstimator):

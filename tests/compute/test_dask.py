@@ -34,9 +34,9 @@ def cluster():
 
 def test_two_worker_screen_equals_in_process(libraries, cluster):
     target = example_target("freesolv", 30, seed=5)
-    config = fast_config(strategies=(), baselines=(), ensemble=0)
+    config = fast_config(strategies=(), baselines=(), ensemble=1)
     local = screen(target, libraries, config)
-    remote = screen(target, libraries, fast_config(strategies=(), baselines=(), ensemble=0,
+    remote = screen(target, libraries, fast_config(strategies=(), baselines=(), ensemble=1,
                                                    scheduler=cluster.scheduler_address))
     assert local.ranking["candidate"].tolist() == remote.ranking["candidate"].tolist()
     assert np.array_equal(local.ranking["cv_mae"].to_numpy(), remote.ranking["cv_mae"].to_numpy())

@@ -10,7 +10,7 @@ import pytest
 from rdkit import Chem
 
 from core import datasets
-from core.datasets import polymers
+from core.datasets import group_contribution, polymer_units
 from core.datasets.spec import Role
 from core.domains import Domain, parse_repeat_unit
 from core.polymerize import (
@@ -118,7 +118,7 @@ def test_polymerize_checks_monomer_count():
 
 @pytest.fixture(scope="module")
 def units():
-    table = polymers.units_table()
+    table = polymer_units.units_table()
     return table.assign(key=table["structure"].map(cyclic_key))
 
 
@@ -154,13 +154,13 @@ def test_units_record_their_monomers(units):
     ],
 )
 def test_package_smiles_puts_head_first_and_tail_last(unit, text):
-    assert polymers.package_smiles(unit) == text
+    assert group_contribution.package_smiles(unit) == text
 
 
 def test_polystyrene_and_pmma_estimates():
-    assert polymers.estimate(PS)["tg"] == pytest.approx(385.0, abs=0.5)
+    assert group_contribution.estimate(PS)["tg"] == pytest.approx(385.0, abs=0.5)
     # written with its tail end read right; "[*:1]CC(C)([*:2])C(=O)OC" is misread (301 K)
-    assert polymers.estimate(PMMA)["tg"] == pytest.approx(366.3, abs=0.5)
+    assert group_contribution.estimate(PMMA)["tg"] == pytest.approx(366.3, abs=0.5)
 
 
 # --- registered datasets ------------------------------------------------------------------
@@ -198,9 +198,9 @@ def test_polystyrene_tg_in_table():
 
 def test_moduli_only_for_glassy_units():
     tg = datasets.load("polymer_tg").set_index("structure")["target"]
-    for name in polymers.GLASSY_ONLY:
+    for name in group_contribution.GLASSY_ONLY:
         structures = datasets.load(f"polymer_{name}")
-        assert (tg.reindex(structures["structure"]) > polymers.TEMPERATURE_K).all()
+        assert (tg.reindex(structures["structure"]) > group_contribution.TEMPERATURE_K).all()
 
 
 def test_mri_example_keeps_composition():

@@ -10,7 +10,7 @@ from core.errors import LibraryError
 from core.features import from_spec
 from core.library import Library
 from core.library.model import read_model
-from core.pretrain.stacked import StackedMLP
+from core.nets import StackedMLP
 
 
 def test_catalog_rows_and_cards(tiny_library):

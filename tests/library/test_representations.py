@@ -14,7 +14,7 @@ from core.library import Library, Representation
 from core.library import catalog
 from core.library.representations import EMBEDDING_ENTRIES, entry_specs
 from core.paths import package_file
-from core.pretrain.stacked import NetArrays
+from core.nets import NetArrays
 
 N_REPRESENTATIONS = 21  # 10 Chemprop, 1 CHGNet, 9 learned element embeddings, 1 random control
 

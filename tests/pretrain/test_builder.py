@@ -2,9 +2,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from core.domains import Domain
 from core.errors import CancelledError, InputError
 from core.library import Library
 from core.pretrain.builder import BuildConfig, build_library, plan_tasks
+from core.pretrain.presets import PRESETS
 
 
 def test_plan_is_deterministic_and_covers_sources():
@@ -16,7 +18,7 @@ def test_plan_is_deterministic_and_covers_sources():
     per_source = {}
     for t in tasks:
         per_source[t.source_name] = per_source.get(t.source_name, 0) + len(t.model_ids)
-    assert set(per_source.values()) == {7}
+    assert set(per_source.values()) == {PRESETS["starter"].models_per_source(Domain.INORGANIC)} == {11}
 
 
 def test_full_preset_plans_at_least_5000_models():

@@ -61,7 +61,8 @@ def test_finetune_and_scratch_net_in_a_screen(libraries, mol_target):
 FACTORIES = {torch.eye, torch.zeros, torch.ones, torch.full, torch.empty, torch.arange, torch.rand, torch.randn,
              torch.tensor, torch.linspace}
 #: Code that runs after the nets are on the training device: every tensor made there must say where.
-ON_DEVICE = {"_fit_head", "train_stack", "_train", "step", "fit", "predict"}
+ON_DEVICE = {"_fit_head", "train_stack", "_train", "step", "fit", "predict", "update", "loss", "epoch", "batch",
+             "__call__", "__next__", "__iter__", "__init__", "restore", "patience_spent"}
 
 
 class _FactoryWatch(torch.overrides.TorchFunctionMode):

@@ -1,4 +1,4 @@
-"""Tests for the datasets read from the ``chemicals`` package (core/datasets/chemicals_db.py)."""
+"""Tests for the datasets read from the ``chemicals`` package (core/datasets/chemicals_properties.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from core import datasets
-from core.datasets import chemicals_db as chem
+from core.datasets import chemicals_identifiers as identifiers
+from core.datasets import chemicals_tables as tables_module
 from core.datasets.spec import Role
 from core.domains import Domain
 
@@ -110,74 +111,6 @@ def _yaws_percent(note: str) -> int:
 
 
 # ---------------------------------------------------------------------------------
-# Pure functions
-# ---------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "value, expected",
-    [
-        ("  589-34-4", "589-34-4"),
-        (100005, "100-00-5"),
-        ("50-00-0", "50-00-0"),
-        ("100005", "100-00-5"),
-        (100005.0, "100-00-5"),
-        (np.int64(7732185), "7732-18-5"),
-        ("7732-18-5\t", "7732-18-5"),
-        ("0050-00-0", "50-00-0"),
-        (2222298668, "2222298-66-8"),
-    ],
-)
-def test_normalize_cas_accepts_every_form(value, expected):
-    assert chem.normalize_cas(value) == expected
-
-
-@pytest.mark.parametrize("value", [None, "", "abc", "50-0-0", "1234", 1234, 100005.5, float("nan"), True])
-def test_normalize_cas_rejects_non_cas(value):
-    assert chem.normalize_cas(value) is None
-
-
-def test_formula_key_compares_element_counts():
-    assert chem.formula_key("C2H6O") == chem.formula_key("H6OC2") == "C2 H6 O1"
-    assert chem.formula_key("CD4") == chem.formula_key("CH4")
-    assert chem.formula_key("H2CO (g)") == chem.formula_key("CH2O")
-    assert chem.formula_key("(CH3)3N (g)") == chem.formula_key("C3H9N")
-    assert chem.formula_key("CH3C(O)CH3") == chem.formula_key("C3H6O")
-    assert chem.formula_key("[CN]-") == chem.formula_key("CN")
-    assert chem.formula_key("(CH3") is None and chem.formula_key("CH3)") is None
-    assert chem.formula_key("HMgO") != chem.formula_key("C23H28O13")
-    assert chem.formula_key(None) is None
-
-
-def _fake_sources(monkeypatch, values: dict[str, dict[str, float]]):
-    """Patch read_source so each label yields the given {cas: value} table."""
-
-    def fake(source):
-        data = values[source.label]
-        return pd.DataFrame({"cas": list(data), "value": list(data.values())})
-
-    monkeypatch.setattr(chem, "read_source", fake)
-
-
-def test_merge_takes_first_plausible_value_and_drops_disputed(monkeypatch):
-    _fake_sources(monkeypatch, {
-        "CRC organics": {"1-00-0": 300.0, "2-00-0": 0.5, "3-00-0": 300.0},
-        "NIST WebBook": {"1-00-0": 310.0, "2-00-0": 400.0, "3-00-0": 390.0, "4-00-0": 250.0},
-        "Yaws Tb": {"1-00-0": 900.0, "4-00-0": 100.0, "5-00-0": 200.0},
-    })
-    sources = [chem.Source(label, "Tb") for label in ("CRC organics", "NIST WebBook", "Yaws Tb")]
-    merged = chem.merge_sources(sources, bounds=(1, 1000), tolerance=25).set_index("cas")
-    # priority order wins; a disagreeing Yaws value (900) does not count as a dispute
-    assert merged.loc["1-00-0", "value"] == 300.0 and merged.loc["1-00-0", "source"] == "CRC organics"
-    # an impossible first value (0.5 K) is replaced by the next source
-    assert merged.loc["2-00-0", "value"] == 400.0
-    # 300 vs 390 from another measured source: disputed, dropped
-    assert "3-00-0" not in merged.index
-    assert merged.loc["4-00-0", "source"] == "NIST WebBook" and not merged.loc["4-00-0", "yaws"]
-    assert merged.loc["5-00-0", "yaws"] and merged.loc["5-00-0", "value"] == 200.0
-
-
-# ---------------------------------------------------------------------------------
 # Registry
 # ---------------------------------------------------------------------------------
 
@@ -200,15 +133,15 @@ def test_every_dataset_has_a_plausible_range_in_this_test():
 
 @pytest.mark.parametrize("fragment", FORBIDDEN)
 def test_no_predicted_or_noncommercial_file_is_used(fragment):
-    assert fragment in chem.EXCLUDED
+    assert fragment in tables_module.EXCLUDED
     for spec in SPECS:
         assert not any(fragment in path for path in spec.files), (spec.name, fragment)
-    assert not any(fragment in path for path, _ in chem.TABLES.values())
+    assert not any(fragment in path for path, _ in tables_module.TABLES.values())
 
 
 def test_files_exist_and_include_the_identifier_tables():
     for spec in SPECS:
-        assert set(chem.IDENTIFIER_FILES) <= set(spec.files)
+        assert set(identifiers.IDENTIFIER_FILES) <= set(spec.files)
         assert len(datasets.source_paths(spec)) == len(spec.files)
 
 
@@ -254,7 +187,7 @@ def test_structures_are_canonical_organic_molecules(tables):
 
 @pytest.mark.slow
 def test_water_and_inorganics_are_excluded(tables):
-    ids = chem.identifier_table().set_index("cas")
+    ids = identifiers.identifier_table().set_index("cas")
     assert ids.loc["7732-18-5", "status"] == "no_carbon"  # water
     assert ids.loc["7647-14-5", "status"] != "ok"  # sodium chloride
     assert ids.loc["64-17-5", "status"] == "ok"
@@ -293,29 +226,6 @@ def test_intensive_variants_divide_by_the_molar_mass(tables):
         mass = rows["structure"].map(lambda s: Descriptors.MolWt(Chem.MolFromSmiles(s)))
         np.testing.assert_allclose(rows["target"] * mass, rows["target_base"], rtol=1e-6)
         assert not datasets.get(variant).extensive and datasets.get(base).extensive
-
-
-@pytest.mark.slow
-def test_priority_order_is_respected_on_real_data():
-    prop = next(p for p in chem.PROPERTIES if p.name == "chemicals_tb")
-    merged = chem.merge_sources(prop.sources, prop.bounds, prop.tolerance).set_index("cas")
-    present = {}
-    for source in prop.sources:
-        part = chem.read_source(source)
-        part = part.loc[part["value"].between(*prop.bounds)]
-        for cas in part["cas"]:
-            present.setdefault(cas, source.label)
-    chosen = merged["source"]
-    assert (chosen == chosen.index.map(present)).all()
-
-
-@pytest.mark.slow
-def test_formula_column_catches_cas_clashes():
-    # JANAF gives CAS 12141-11-6 to MgOH; PubChem gives it to a glucoside.
-    janaf = chem.Source("JANAF", "Hfg", formula="formula")
-    assert "12141-11-6" not in set(chem.read_source(janaf)["cas"])
-    assert "12141-11-6" in set(chem.read_source(chem.Source("JANAF", "Hfg"))["cas"])
-    assert "74-82-8" in set(chem.read_source(janaf)["cas"])  # methane, CH4 both ways
 
 
 @pytest.mark.slow
