@@ -8,7 +8,6 @@ names and the few accessors that need ``st.session_state``.
 
 from __future__ import annotations
 
-import uuid
 from enum import StrEnum
 from pathlib import Path
 
@@ -20,7 +19,8 @@ APP_SCRIPT = Path(__file__).resolve().parent / "app.py"
 class Key(StrEnum):
     """Keys of ``st.session_state`` (one browser session each)."""
 
-    OWNER = "owner"  # token that ties background jobs to this session
+    OWNER = "owner"  # token that ties background jobs and saved runs to this browser (kept in a cookie)
+    OWNER_COOKIE = "owner_cookie_written"  # the cookie was written in this session
     DATASET = "dataset"  # core.workspace.Dataset the pages work on
     LIBRARIES = "libraries"  # list of library paths in use
     PICKED = "picked_models"  # model ids picked on the Library page
@@ -74,6 +74,13 @@ class InputMode(StrEnum):
     UPLOAD = "upload a file"
 
 
+class RunsShown(StrEnum):
+    """Which saved runs the run pickers list."""
+
+    MINE = "runs of this browser"
+    ALL = "every run on this machine"
+
+
 class HeatmapAxis(StrEnum):
     """Columns of the transferability heatmap on Results."""
 
@@ -95,11 +102,43 @@ ENDS_LABELS = {"explicit": "marked: every repeat unit has two `*` ends",
                "implicit": "also unmarked: a SMILES without `*` has its first and last heavy atoms as the ends"}
 
 
+#: Cookie that keeps the owner token of a browser, so a refresh (a new Streamlit session)
+#: finds its jobs and runs again.
+OWNER_COOKIE = "mdl_owner"
+#: How long the browser keeps it (seconds): a term.
+OWNER_COOKIE_AGE = 120 * 24 * 3600
+
+
 def owner() -> str:
-    """This session's job-owner token (made on first use)."""
+    """This browser's job-owner token: the one in its cookie, else a new one (kept for
+    the session; :func:`remember_owner` writes it into the cookie)."""
     if Key.OWNER not in st.session_state:
-        st.session_state[Key.OWNER] = uuid.uuid4().hex
+        from core.jobs import new_owner, valid_owner
+
+        try:
+            cookie = st.context.cookies.get(OWNER_COOKIE)
+        except Exception:  # noqa: BLE001 - no request context (bare script run)
+            cookie = None
+        st.session_state[Key.OWNER] = valid_owner(cookie) or new_owner()
     return st.session_state[Key.OWNER]
+
+
+def remember_owner() -> None:
+    """Write the owner token into the browser's cookie, once per session (a tiny inline
+    script; nothing leaves the machine).  The token is 32 hex digits, checked here."""
+    from core.jobs import valid_owner
+
+    token = valid_owner(owner())
+    if token is None or st.session_state.get(Key.OWNER_COOKIE):
+        return
+    st.session_state[Key.OWNER_COOKIE] = True
+    try:
+        if st.context.cookies.get(OWNER_COOKIE) == token:
+            return
+    except Exception:  # noqa: BLE001
+        pass
+    st.html(f"<script>document.cookie = '{OWNER_COOKIE}={token}; path=/; max-age={OWNER_COOKIE_AGE}; "
+            f"SameSite=Lax';</script>", unsafe_allow_javascript=True)
 
 
 def libraries() -> list[str]:

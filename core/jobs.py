@@ -6,9 +6,10 @@ the work function receives a :class:`Reporter` through which it reports progress
 the cancel flag (passed on to core as its ``cancel`` callable) and logs lines.  The page
 that started the job polls :meth:`Job.snapshot`.
 
-Jobs belong to an *owner* (a browser session) in a :class:`JobRegistry`, so one session
-never sees another's work; at most ``max_parallel`` jobs run at once on the machine and
-the others wait, queued, instead of fighting over the cores.
+Jobs belong to an *owner* (a browser: the dashboard keeps its token in a cookie) in a
+:class:`JobRegistry`, so one browser never sees another's work and a refresh of the page
+finds its running and finished jobs again; at most ``max_parallel`` jobs run at once on
+the machine and the others wait, queued, instead of fighting over the cores.
 
 Work functions for the product's long tasks are built by :func:`screen_work`,
 :func:`learning_work`, :func:`transferability_work` and :func:`build_work`.  A finished
@@ -104,13 +105,18 @@ class Job:
         What sort of job (``screen``, ``learning``, ``build`` ...), to find it again.
     gate : threading.Semaphore, optional
         Taken while the work runs (see :class:`JobRegistry`); the job is QUEUED until then.
+    meta : dict, optional
+        What the page that started the job needs to show it again after a browser refresh
+        (e.g. the dataset it runs on); the job itself never reads it.
     """
 
     def __init__(self, work: Callable[[Reporter], Any], *, name: str, kind: str = "job",
-                 gate: threading.Semaphore | None = None, clock: Callable[[], float] = time.monotonic):
+                 gate: threading.Semaphore | None = None, clock: Callable[[], float] = time.monotonic,
+                 meta: dict | None = None):
         self.id = uuid.uuid4().hex[:12]
         self.name = name
         self.kind = kind
+        self.meta = dict(meta or {})
         self.work = work
         self.status = JobStatus.QUEUED
         self.fraction = 0.0
@@ -247,8 +253,27 @@ def format_seconds(seconds: float | None) -> str:
     return f"~{seconds / 60:.0f} min"
 
 
+#: What an owner token looks like (:func:`new_owner`): 32 hex digits.
+OWNER_TOKEN = re.compile(r"^[0-9a-f]{32}$")
+
+
+def new_owner() -> str:
+    """A fresh owner token (random, unguessable)."""
+    return uuid.uuid4().hex
+
+
+def valid_owner(token) -> str | None:
+    """``token`` if it is an owner token (from a URL or a cookie, so untrusted), else None."""
+    return token if isinstance(token, str) and OWNER_TOKEN.match(token) else None
+
+
 class JobRegistry:
-    """Jobs per owner (one per browser session), with a machine-wide limit on parallel work.
+    """Jobs per owner (one per browser, see below), with a machine-wide limit on parallel work.
+
+    An owner is a token the dashboard keeps in a browser cookie, so a refresh of the page
+    (a new Streamlit session) finds its running and finished jobs again.  The registry
+    also remembers which finished jobs an owner was told about (:meth:`announce`), so a
+    "finished" notice appears once, whichever page or tab shows it.
 
     Parameters
     ----------
@@ -264,11 +289,13 @@ class JobRegistry:
         self.gate = threading.BoundedSemaphore(max(1, max_parallel))
         self.keep = keep
         self._jobs: dict[str, list[Job]] = {}
+        self._announced: dict[str, set[str]] = {}
         self._lock = threading.Lock()
 
-    def submit(self, owner: str, work: Callable[[Reporter], Any], *, name: str, kind: str) -> Job:
-        """Create, register and start a job for ``owner``."""
-        job = Job(work, name=name, kind=kind, gate=self.gate)
+    def submit(self, owner: str, work: Callable[[Reporter], Any], *, name: str, kind: str,
+               meta: dict | None = None) -> Job:
+        """Create, register and start a job for ``owner`` (``meta``: see :class:`Job`)."""
+        job = Job(work, name=name, kind=kind, gate=self.gate, meta=meta)
         with self._lock:
             jobs = self._jobs.setdefault(owner, [])
             jobs.append(job)
@@ -292,6 +319,18 @@ class JobRegistry:
 
     def running(self, owner: str) -> list[Job]:
         return [j for j in self.jobs(owner) if not j.done]
+
+    def announce(self, owner: str, job: Job) -> bool:
+        """True the first time this is asked of a finished job of ``owner`` (show its
+        "finished" notice then), False after that and for a job still running."""
+        if not job.done:
+            return False
+        with self._lock:
+            told = self._announced.setdefault(owner, set())
+            if job.id in told:
+                return False
+            told.add(job.id)
+            return True
 
 
 # ====================================================================== progress of a screen
@@ -332,12 +371,18 @@ class ScreenProgress:
         return sum(w * self.fractions.get(s, 0.0) for s, w in self.weights.items()) / total
 
 
+#: The screen's stages as the progress bar says them.
+STAGE_WORDS = {"featurize": "computing descriptors:", "stage 1": "stage 1, every model:",
+               "stage 2": "stage 2, refitting the best:", "nested": "nested estimate, outer fold"}
+
+
 def screen_work(target, library_paths: list[str | Path], config, *, runs_base: Path | None = None,
-                save: bool = True) -> Callable[[Reporter], dict]:
+                save: bool = True, owner: str | None = None) -> Callable[[Reporter], dict]:
     """Work function of a screen: open the libraries, screen, save the run.
 
     Returns a dict with ``result`` (:class:`~core.transfer.screen.ScreenResult`) and
-    ``path`` (the run folder, or None when ``save`` is False).
+    ``path`` (the run folder, or None when ``save`` is False).  ``owner`` is written into
+    the run folder, so the dashboard can list a browser's own runs first.
     """
 
     def work(report: Reporter) -> dict:
@@ -347,7 +392,7 @@ def screen_work(target, library_paths: list[str | Path], config, *, runs_base: P
         tracker = ScreenProgress.for_config(config)
 
         def progress(stage: str, done: int, total: int) -> None:
-            report.progress(tracker.update(stage, done, total), f"{stage}: {done}/{total}")
+            report.progress(tracker.update(stage, done, total), f"{STAGE_WORDS.get(stage, stage)} {done} of {total}")
 
         with _opened(library_paths) as libraries:
             report.progress(0.0, f"screening {len(target.y)} rows")
@@ -355,7 +400,8 @@ def screen_work(target, library_paths: list[str | Path], config, *, runs_base: P
             path = None
             if save:
                 report.progress(tracker.update("save", 0, 1), "saving the run")
-                path = save_run(result, new_run_path(target.name, runs_base), [str(p) for p in library_paths])
+                path = save_run(result, new_run_path(target.name, runs_base), [str(p) for p in library_paths],
+                                owner=owner)
                 report.log(f"run saved to {path}")
         return {"result": result, "path": path}
 

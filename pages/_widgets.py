@@ -97,6 +97,20 @@ def model_card(path: str, model_id: str) -> dict:
     return _card(path, _stamp(path), model_id)
 
 
+def library_names(paths: list[str]) -> list[str]:
+    """Names of library folders in words (``the starter library shipped with the app``),
+    never their absolute paths."""
+    from core.workspace import available_libraries
+
+    kinds = {"starter": "the starter library shipped with the app", "default": "the default library (MDL_LIBRARY)"}
+    refs = {str(Path(r.path).resolve()): r for r in available_libraries()}
+    out = []
+    for path in paths:
+        ref = refs.get(str(Path(path).resolve()))
+        out.append(kinds.get(ref.kind, f"your library {ref.name}") if ref else Path(path).name)
+    return out
+
+
 def libraries_summary(paths: list[str]) -> dict:
     """Models and properties over the libraries in use."""
     frames = query_models(paths, columns=["id", "domain", "source", "property"])
@@ -232,7 +246,8 @@ def dataset_caption(ds) -> str:
 
 
 def consume(job) -> bool:
-    """True the first time a finished job is seen by this session (to act on it once)."""
+    """True the first time a finished job is seen by this session (to act on it once in
+    this session, e.g. adopt a built library; a refresh adopts it again)."""
     seen = st.session_state.setdefault(Key.CONSUMED, [])
     if job.id in seen:
         return False
@@ -241,9 +256,24 @@ def consume(job) -> bool:
 
 
 # ====================================================================== background jobs
-def submit(kind: str, work: Callable, name: str):
-    """Start a background job for this session."""
-    return job_registry().submit(owner(), work, name=name, kind=kind)
+def submit(kind: str, work: Callable, name: str, meta: dict | None = None):
+    """Start a background job for this browser (``meta``: what a page needs to show it
+    again after a refresh, e.g. the dataset it runs on)."""
+    return job_registry().submit(owner(), work, name=name, kind=kind, meta=meta)
+
+
+def announce(job) -> bool:
+    """True the first time a finished job of this browser is announced (any tab, any page)."""
+    return job_registry().announce(owner(), job)
+
+
+def recent_jobs(limit: int = 2, within: float = 600.0) -> list:
+    """This browser's jobs that finished in the last ``within`` seconds, newest first."""
+    import time
+
+    now = time.monotonic()
+    done = [j for j in job_registry().jobs(owner()) if j.done and j.finished_at and now - j.finished_at < within]
+    return sorted(done, key=lambda j: j.finished_at, reverse=True)[:limit]
 
 
 def latest_job(kind: str):
@@ -362,32 +392,111 @@ def _run_from_query() -> str | None:
 
 
 def current_run_path() -> str | None:
-    """This session's run, else the one in the URL (restored after a browser refresh)."""
+    """This session's run, else the one in the URL (restored after a browser refresh),
+    else the run of this browser's latest finished screen (found again after a refresh)."""
     path = st.session_state.get(Key.RUN_PATH)
     if path and (Path(path) / "run.json").exists():
         return path
-    from_url = _run_from_query()
-    if from_url:
-        st.session_state[Key.RUN_PATH] = from_url
-    return from_url
+    found = _run_from_query()
+    if not found:
+        from app_state import JobKind
+
+        job = latest_job(JobKind.SCREEN)
+        result = job.result if job is not None and job.done else None
+        if result and result.get("path") and (Path(result["path"]) / "run.json").exists():
+            found = str(result["path"])
+    if found:
+        st.session_state[Key.RUN_PATH] = found
+    return found
+
+
+def browser_timezone():
+    """The browser's time zone (for local times), else this machine's (None)."""
+    try:
+        from zoneinfo import ZoneInfo
+
+        name = st.context.timezone
+        return ZoneInfo(name) if name else None
+    except Exception:  # noqa: BLE001 - unknown zone or no browser context
+        return None
 
 
 def past_runs_picker(key: str) -> None:
-    """A table of saved runs and a button to reopen one."""
+    """The saved runs of this browser (or of the machine), by readable name and local
+    time, and a button to reopen one."""
+    from app_state import RunsShown
+    from core.labels import cut, number
     from core.transfer.runs import list_runs
 
-    runs = list_runs()
+    shown = st.segmented_control("Saved runs", list(RunsShown), default=RunsShown.MINE, key=f"runs_shown_{key}",
+                                 help="Runs started in this browser, or every run saved on this machine "
+                                      "(other browsers' and the command line's too).") or RunsShown.MINE
+    runs = list_runs(owner=owner() if shown is RunsShown.MINE else None, tz=browser_timezone())
     if runs.empty:
-        st.caption("No saved runs yet.")
+        st.caption("No saved runs yet." if shown is RunsShown.ALL else
+                   "No saved runs of this browser yet; show every run on this machine to see the others.")
         return
-    st.dataframe(runs.drop(columns=["path"]).head(50), hide_index=True, height=min(300, 40 + 35 * len(runs)),
-                 column_config={"best_cv_mae": st.column_config.NumberColumn(format="%.4g"),
-                                "nested_mae": st.column_config.NumberColumn(format="%.4g")})
-    labels = {row["path"]: f"{row['run']} \u2014 {row['target']} ({row['rows']} rows)" for _, row in runs.iterrows()}
+    table = pd.DataFrame({
+        "run": runs["title"], "verdict": runs["verdict"].fillna(""),
+        "nested MAE": [number(v, u) for v, u in zip(runs["nested_mae"], runs["unit"])],
+        "recommended model": runs["recommended"].fillna("").map(lambda t: cut(t, 120)),
+        "started (local time)": runs["created_local"]})
+    st.dataframe(table.head(50), hide_index=True, height=min(300, 40 + 35 * len(runs)),
+                 column_config={"run": st.column_config.TextColumn(pinned=True, width="large")})
+    labels = dict(zip(runs["path"], runs["title"]))
     choice = st.selectbox("Run", list(labels), format_func=labels.get, key=f"runpick_{key}")
     if st.button("Open this run", key=f"runopen_{key}", icon=":material/folder_open:"):
         st.session_state[Key.RUN_PATH] = choice
         st.rerun()
+
+
+# ====================================================================== tables in words
+#: Display formats of the rounding rules of core.labels.COLUMNS (sprintf-js: "%.3g" gives 1240, not 1.24e+3,
+#: as core.labels.number does).
+FORMATS = {"sig": "%.3g", "r2": "%.2f", "pct": "%.0f"}
+
+
+def show_table(frame: pd.DataFrame, unit: str = "", columns: list[str] | None = None, *,
+               pinned: tuple[str, ...] = (), widths: dict | None = None, key: str | None = None,
+               height: int | str = "auto", source_unit: str = "", titles: dict | None = None):
+    """A machine table shown in words: values in words, numbers rounded as everywhere,
+    headers with units and tooltips (core.labels), the ``pinned`` columns first and kept
+    in view while the rest scrolls sideways."""
+    from core.labels import COLUMNS, column_help, column_title, in_words, rounded
+
+    columns = [c for c in (columns or list(frame.columns)) if c in frame.columns]
+    order = [c for c in pinned if c in columns] + [c for c in columns if c not in pinned]
+    shown = rounded(in_words(frame)[order])
+    config = {}
+    for name in order:
+        title, tip = (titles or {}).get(name) or column_title(name, unit, source_unit), column_help(name)
+        width = (widths or {}).get(name)
+        if pd.api.types.is_bool_dtype(shown[name]):
+            config[name] = st.column_config.CheckboxColumn(title, help=tip, pinned=name in pinned, width=width)
+        elif pd.api.types.is_numeric_dtype(shown[name]):
+            kind = COLUMNS[name].rounding if name in COLUMNS else ""
+            config[name] = st.column_config.NumberColumn(title, help=tip, pinned=name in pinned, width=width,
+                                                         format=FORMATS.get(kind))
+        else:
+            config[name] = st.column_config.TextColumn(title, help=tip, pinned=name in pinned, width=width)
+    return st.dataframe(shown, hide_index=True, height=height, column_config=config, key=key)
+
+
+def download_table(frame: pd.DataFrame, unit: str, columns: list[str] | None, name: str, label: str,
+                   key: str, titles: dict | None = None) -> None:
+    """A CSV download of a machine table with headers in words and units (machine ids
+    kept, in columns of their own, last)."""
+    from core.labels import titled
+
+    download_csv(titled(frame, unit, columns, titles=titles), name, label, key)
+
+
+def glossary(terms: list[str] | None = None, expanded: bool = False) -> None:
+    """The glossary of core.labels in an expander."""
+    from core.labels import glossary_markdown
+
+    with st.expander("Words used on this page", expanded=expanded, icon=":material/menu_book:"):
+        st.markdown(glossary_markdown(terms))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

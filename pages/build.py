@@ -90,8 +90,8 @@ if upload is not None:
     columns = [str(c) for c in table.columns]
     try:
         guess = detect(table)
-    except InputError as exc:
-        show_message("warning", f"Detection: {exc}. Choose the columns below.")
+    except InputError:
+        st.warning("The structure and target columns could not be recognised from the table; choose them below.")
         guess = None
     c1, c2, c3 = st.columns(3)
     structure = c1.selectbox("Structure column", columns, key=f"b_structure_{tid}",

@@ -8,10 +8,12 @@ from app_state import ENDS_LABELS, Duplicates, Key, Page, ensure_navigation
 from core import datasets
 from core.domains import IDENTIFIER, Domain, EndsConvention
 from core.errors import InputError
+from core.labels import cut
 from core.tables import split_unit, table_format_note
 from core.validation import detect, numeric_columns
 from core.viz.data import target_histogram
-from core.viz.depict import preview_table
+from core.viz.depict import preview_html, preview_table
+from core.viz.theme import axis_label
 from core.workspace import EXAMPLE_ROWS, from_report, load_example, rows_advice
 from pages._widgets import (dataset, dataset_caption, download_csv, md_message, show_figure, show_message,
                             upload_limit_mb, upload_table, validate_table, viewer_3d)
@@ -57,8 +59,8 @@ else:
         st.dataframe(table.head(8), hide_index=True)
         try:
             found = detect(table)
-        except InputError as exc:
-            show_message("warning", f"Detection: {exc}. Choose the columns below.")
+        except InputError:
+            st.warning("The structure and target columns could not be recognised from the table; choose them below.")
             found = None
         columns = [str(c) for c in table.columns]
         c1, c2, c3 = st.columns(3)
@@ -131,14 +133,11 @@ if ds is None:
 st.subheader("Data in use")
 st.markdown(dataset_caption(ds))
 st.page_link(Page.TRANSFER, label="Next: shotgun transfer", icon=":material/rocket_launch:")
-left, right = st.columns([3, 2])
-with left:
-    preview = preview_table(ds.valid["structure"].tolist(), ds.domain, ds.values, limit=12)
-    config = {"picture": st.column_config.ImageColumn("picture", width="medium"),
-              "value": st.column_config.NumberColumn(ds.target, format="%.4g")}
-    st.dataframe(preview, hide_index=True, column_config=config, row_height=90 if "picture" in preview else None)
-with right:
-    show_figure(target_histogram(ds.values, ds.target, ds.unit), "target_histogram", "histogram")
+preview = preview_table(ds.valid["structure"].tolist(), ds.domain, ds.values, limit=12)
+st.caption(f"The first {len(preview)} structures (hover a cut one to read it whole).")
+with st.container(height=430):
+    st.html(preview_html(preview, axis_label(ds.target, ds.unit)))
+show_figure(target_histogram(ds.values, ds.target, ds.unit), "target_histogram", "histogram")
 
 st.subheader("3D viewer")
 has_cif = "cif" in ds.valid.columns
@@ -146,8 +145,9 @@ if ds.domain is Domain.INORGANIC and not has_cif:
     st.info("Chemical formulas have no 3D structure. Upload a zip of CIF files to see crystal structures.")
 else:
     options = list(range(min(len(ds.valid), 200)))
+    lines, structures = ds.valid["line"], ds.valid["structure"]
     pick = st.selectbox("Structure", options, key="viewer_pick",
-                        format_func=lambda i: f"line {ds.valid['line'].iloc[i]}: {ds.valid['structure'].iloc[i]}")
+                        format_func=lambda i: f"line {lines.iloc[i]}: {cut(structures.iloc[i], 80)}")
     if st.toggle("Show in 3D", key="viewer_on", value=False):
         cif = ds.valid["cif"].iloc[pick] if has_cif else None
         viewer_3d(ds.valid["structure"].iloc[pick], ds.domain, cif)

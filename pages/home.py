@@ -8,7 +8,7 @@ from app_state import Key, Page, ensure_navigation, libraries
 from core import datasets
 from core.domains import Domain
 from core.workspace import EXAMPLE_ROWS, EXAMPLES, load_example
-from pages._widgets import device_text, libraries_summary
+from pages._widgets import device_text, libraries_summary, library_names
 
 ensure_navigation()
 
@@ -34,8 +34,11 @@ steps[2].markdown("#### 3. Read honest results\nA ranking against scratch baseli
                   "the winner. Then predict new structures.")
 
 st.subheader("Try an example")
-st.caption(f"One click loads {EXAMPLE_ROWS} rows of a bundled, measured dataset and opens the transfer page "
-           f"with a quick preset; press Start there.")
+estimated = [SHORT.get(n, n) for n in EXAMPLES.values() if datasets.get(n).estimate]
+st.caption(f"One click loads {EXAMPLE_ROWS} rows of a bundled dataset and opens the transfer page with a quick "
+           f"preset; press Start there. The examples are measurements"
+           + (f", except {', '.join(estimated)}: group-contribution estimates, labelled as such" if estimated else "")
+           + ".")
 
 
 def _start_example(name: str) -> None:
@@ -46,28 +49,30 @@ def _start_example(name: str) -> None:
     st.session_state[Key.AUTO_OPEN] = True
 
 
-cols = st.columns(len(EXAMPLES))
-for col, (domain, name) in zip(cols, EXAMPLES.items()):
-    spec = datasets.get(name)
-    with col:
-        title = SHORT.get(name, name)
-        if st.button(f"Try an example: {title} ({DOMAIN_LABEL[domain]})", key=f"example_{name}",
-                     icon=":material/play_arrow:", type="primary" if domain is Domain.MOLECULE else "secondary",
-                     width="stretch"):
-            _start_example(name)
-            st.switch_page(Page.TRANSFER)
-        note = " Group-contribution estimates, not measurements." if spec.estimate else ""
-        st.caption(f"{spec.property} ({spec.unit}).{note}")
+# one card per example, of a fixed width, in a row that wraps: a button's label is never cut
+with st.container(horizontal=True, gap="medium"):
+    for domain, name in EXAMPLES.items():
+        spec = datasets.get(name)
+        with st.container(width=340, border=False):
+            title = SHORT.get(name, name)
+            if st.button(f"Try an example: {title} ({DOMAIN_LABEL[domain]})", key=f"example_{name}",
+                         icon=":material/play_arrow:", type="primary" if domain is Domain.MOLECULE else "secondary",
+                         width="stretch"):
+                _start_example(name)
+                st.switch_page(Page.TRANSFER)
+            estimate = spec.estimate and "estimate" not in spec.property
+            st.caption(f"{spec.property} ({spec.unit})." + (" Group-contribution estimates, not measurements."
+                                                           if estimate else ""))
 
 st.subheader("What is in use")
 summary = libraries_summary(libraries())
-left, mid, right = st.columns(3)
-left.metric("Pretrained models", summary["models"])
-mid.metric("Source properties", summary["properties"])
-right.metric("Compute device", device_text())
+with st.container(horizontal=True, gap="medium"):
+    st.metric("Pretrained models", summary["models"], width=220)
+    st.metric("Source properties", summary["properties"], width=220)
+    st.metric("Compute device", device_text(), width=340)
 if summary["domains"]:
     st.caption("Models per domain: " + ", ".join(f"{d} {n}" for d, n in sorted(summary["domains"].items())))
-st.caption("Libraries: " + "; ".join(libraries()) + ". Change them on the Build library page.")
+st.caption("Libraries in use: " + "; ".join(library_names(libraries())) + ". Change them on the Build library page.")
 
 st.page_link(Page.DATA, label="Or upload your own data", icon=":material/upload:")
 st.page_link(Page.LEARN, label="New to transfer learning? A guided walk through the idea", icon=":material/school:")

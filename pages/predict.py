@@ -13,9 +13,10 @@ from core.errors import InputError, LibraryError
 from core.transfer.predict import predict
 from core.tables import read_lines
 from core.validation import validate
-from core.viz.ranking import short_name
+from core.labels import GLOSSARY, column_title, cut, ranking_labels, recommended_label
+from core.transfer.runs import run_title
 from pages._verdict import fmt
-from pages._widgets import download_csv, run_or_stop, upload_limit_mb, upload_table
+from pages._widgets import browser_timezone, download_table, run_or_stop, show_table, upload_limit_mb, upload_table
 
 ensure_navigation()
 
@@ -24,17 +25,21 @@ path, result = run_or_stop("Predictions come from a finished run. Run a screen o
                            "a saved run.", "predict_empty")
 domain = Domain(result.target["domain"])
 unit = result.target.get("unit") or ""
-st.caption(f"Run {Path(path).name}: {result.target['name']} ({result.target['n']} training rows, {domain.value}).")
+title = run_title(result.meta, browser_timezone()) if result.meta else result.target["name"]
+st.caption(f"Run: **{title}** ({result.target['n']} training rows of {domain.value} structures).")
 
 ranking = result.ranking
 summary = result.summary
+names = ranking_labels(ranking)
 head = ranking[ranking["family"] != "random"].head(50)
 candidates = ["recommended"] + head["candidate"].tolist()
-labels = {"recommended": f"Recommended: {summary['recommended']['label']} (nested MAE "
-                         f"{fmt(summary['nested_mae'], unit)})"}
-labels.update({r["candidate"]: f"#{r['rank']} {short_name(r, 70)} (CV MAE {fmt(r['cv_mae'], unit)})"
+# the number first: a long name is cut at the end, never its score
+labels = {"recommended": f"Recommended (nested MAE {fmt(summary['nested_mae'], unit)}): "
+                         f"{cut(recommended_label(summary, ranking), 110)}"}
+labels.update({r["candidate"]: f"#{r['rank']} (CV MAE {fmt(r['cv_mae'], unit)}) {cut(names[r['candidate']], 90)}"
                for r in head.to_dict("records")})
-candidate = st.selectbox("Model", candidates, format_func=labels.get, key=f"pred_model_{Path(path).name}")
+candidate = st.selectbox("Model", candidates, format_func=labels.get, key=f"pred_model_{Path(path).name}",
+                         help=GLOSSARY["recommended model"])
 
 mode = st.radio("New structures", list(InputMode), horizontal=True, key="pred_mode")
 table = None
@@ -74,22 +79,22 @@ if stored is not None and stored[:2] == (str(path), candidate):
     out = stored[2]
     table = out.table.copy()
     table["applicability"] = table["in_domain"].map({True: "inside the training data", False: "OUTSIDE: extrapolating"})
-    with_unit = (lambda name: f"{name} ({unit})") if unit else (lambda name: name)
     level = f"{out.level:.0%}"
-    st.dataframe(table, hide_index=True, column_config={
-        "prediction": st.column_config.NumberColumn(with_unit("prediction"), format="%.4g"),
-        "lower": st.column_config.NumberColumn(with_unit(f"{level} interval, low"), format="%.4g"),
-        "upper": st.column_config.NumberColumn(with_unit(f"{level} interval, high"), format="%.4g"),
-        "domain_ratio": st.column_config.NumberColumn("distance to training data (1 = edge)", format="%.2f"),
-        "in_domain": st.column_config.CheckboxColumn("in domain")})
+    titles = {"lower": column_title("lower", unit).replace("interval", f"{level} interval"),
+              "upper": column_title("upper", unit).replace("interval", f"{level} interval")}
+    shown = ["structure", "prediction", "lower", "upper", "applicability", "domain_ratio", "problem"]
+    show_table(table, unit, shown, pinned=("structure", "prediction"), titles=titles,
+               widths={"structure": "medium", "problem": "medium"}, key="predictions_table")
     outside = int((~table["in_domain"] & table["prediction"].notna()).sum())
     unreadable = table[table["problem"] != ""]
     if len(unreadable):
         st.warning(f"{len(unreadable)} structures could not be featurized and have no prediction (see the "
                    f"problem column).")
-    st.caption(f"Model: {out.label}. Intervals: prediction \u00b1{fmt(out.halfwidth, unit)}, calibrated on the run's "
+    model_name = recommended_label(summary, ranking) if candidate == "recommended" else names.get(candidate, out.label)
+    st.caption(f"Model: {model_name}. Intervals: prediction \u00b1{fmt(out.halfwidth, unit)}, calibrated on the run's "
                f"out-of-sample residuals to cover {level} of new values like the training rows. Applicability: the "
                f"distance of each structure to its nearest training row, over the 95th percentile of the training "
                f"rows' own nearest-neighbour distances, in each member's feature space; above 1 the model "
                f"extrapolates. {outside} of {len(table)} are outside.")
-    download_csv(table, "predictions", "Predictions (CSV)", "dl_predictions")
+    download_table(table, unit, shown + ["in_domain"], "predictions", "Predictions (CSV)", "dl_predictions",
+                   titles=titles)

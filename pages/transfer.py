@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_state import CandidateMode, JobKind, Key, Page, ensure_navigation, libraries, scheduler
+from app_state import CandidateMode, JobKind, Key, Page, ensure_navigation, libraries, owner, scheduler
 from core.errors import InputError
 from core.jobs import screen_work
+from core.labels import GLOSSARY, baseline_label, strategy_label
 from core.transfer.candidates import CROSSES
 from core.transfer.config import rows_needed, suggest_config
 from core.transfer.cv import SCHEMES, CVScheme
 from core.transfer.strategies import BASELINES, STRATEGIES
 from core.workspace import PRESET_NOTES, SCREEN_PRESETS, screen_preset
 from pages._verdict import verdict_box
-from pages._widgets import compute_text, dataset, dataset_caption, device_text, job_panel, libraries_summary, submit
+from pages._widgets import (compute_text, dataset, dataset_caption, device_text, glossary, job_panel, latest_job,
+                            libraries_summary, submit)
 
 ensure_navigation()
 
@@ -22,21 +24,29 @@ CV_LABELS = {"kfold": "k-fold", "repeated": "repeated k-fold", "loo": "leave-one
 
 st.title("Shotgun transfer")
 ds = dataset()
+screen_job = latest_job(JobKind.SCREEN)
+if ds is None and screen_job is not None and screen_job.meta.get("dataset") is not None:
+    # a refresh started a new session: the screen of this browser, and its data, are found again
+    ds = st.session_state[Key.DATASET] = screen_job.meta["dataset"]
+    if not screen_job.done:
+        st.info("Your screen is still running: here is its progress.", icon=":material/autorenew:")
 if ds is None:
     st.info("No data yet. Load an example on the Home page or upload a table on the Data page.")
     st.page_link(Page.HOME, label="Home: one-click examples", icon=":material/home:")
     st.page_link(Page.DATA, label="Data: upload a table", icon=":material/table:")
+    job_panel(JobKind.SCREEN, label="Screen")
     st.stop()
 
 summary = libraries_summary(libraries())
 st.markdown(dataset_caption(ds))
-info = st.columns(3)
-info[0].metric("Device in use", device_text(), help=f"Stage 1 runs {compute_text()}; change it on Build library.")
 candidates = sum(summary["domains"].get(d.value, 0) for d in CROSSES[ds.domain])
-info[1].metric("Candidate models", candidates,
-               help="Models of the libraries in use whose descriptors read "
-                    f"{ds.domain.value} structures ({', '.join(d.value for d in CROSSES[ds.domain])})")
-info[2].metric("Rows", ds.n_rows)
+with st.container(horizontal=True, gap="medium"):  # fixed widths that wrap: no label or value is cut
+    st.metric("Device in use", device_text(), width=330,
+              help=f"Stage 1 runs {compute_text()}; change it on Build library.")
+    st.metric("Library models that read these structures", candidates, width=330,
+              help=f"Models of the libraries in use trained on {' or '.join(d.value for d in CROSSES[ds.domain])} "
+                   f"structures. {GLOSSARY['models and candidates']}")
+    st.metric("Rows", ds.n_rows, width=120)
 
 # ---------------------------------------------------------------- settings
 if not st.session_state.get(Key.PRESET):
@@ -61,12 +71,13 @@ with st.expander("Settings (every one changes the run)", expanded=False):
         model_domains = st.multiselect("Model domains", domains, default=domains, key=f"domains_{preset}",
                                        help="Molecule and polymer models read each other's structures; "
                                             "inorganic models read only formulas.")
-        strategies = st.multiselect("Stage-2 strategies (refit the top models)", STRATEGIES.names(),
+        strategies = st.multiselect("Regressors refitted on the best models (stage 2)", STRATEGIES.names(),
                                     default=list(base.strategies), key=f"strategies_{preset}",
-                                    format_func=lambda n: STRATEGIES[n].label)
+                                    format_func=strategy_label, help=GLOSSARY["frozen features"])
         baselines = st.multiselect("Scratch baselines (ridge on raw descriptors is always in)", BASELINES.names(),
                                    default=list(base.baselines), key=f"baselines_{preset}",
-                                   format_func=lambda n: BASELINES[n].label)
+                                   format_func=baseline_label,
+                                   help=GLOSSARY["scratch"])
     with c2:
         kind = st.selectbox("Cross-validation", SCHEMES, index=SCHEMES.index(base.cv.kind), key=f"cv_{preset}",
                             format_func=CV_LABELS.get)
@@ -79,9 +90,10 @@ with st.expander("Settings (every one changes the run)", expanded=False):
         ensemble = st.number_input("Most members of the delivered ensemble (1: the single best)", 1, 20,
                                    max(1, base.ensemble), key=f"ens_{preset}",
                                    help="The best candidates within one standard error of the best are averaged.")
-        controls = st.toggle("Random-weight control (did pretraining matter?)", base.controls, key=f"ctl_{preset}")
+        controls = st.toggle("Random-weight control (did pretraining matter?)", base.controls, key=f"ctl_{preset}",
+                             help=GLOSSARY["random-weight control"])
         nested = st.toggle("Nested estimate (decides whether transfer helps; without it scratch is recommended)",
-                           base.nested, key=f"nested_{preset}")
+                           base.nested, key=f"nested_{preset}", help=GLOSSARY["nested estimate"])
         nested_top = st.number_input("Models refitted inside each outer fold", 1, 50, base.nested_top,
                                      key=f"ntop_{preset}", disabled=not nested)
         seed = st.number_input("Seed (fixes every split and model)", 0, 10_000, 0, key=f"seed_{preset}")
@@ -107,14 +119,16 @@ if ds.n_rows < needed:
 
         st.button(f"Use {offer.cv.label()} cross-validation", key="use_offer", on_click=use_offer)
 st.session_state[Key.SCREEN_CONFIG] = config  # what Start will run (shown below, checked by tests)
-st.caption(f"Will run: {config.cv.label()} cross-validation; frozen features + ridge for every model"
-           + (" and its random-weight twin" if config.controls else "") + "; "
-           + (", ".join(STRATEGIES[s].label for s in config.strategies) + f" for the best {config.top}; "
+st.caption(f"Will run: {config.cv.label()} cross-validation; ridge on frozen features (with and without the raw "
+           f"descriptor) for every model" + (" and its random-weight twin" if config.controls else "") + "; "
+           + (", ".join(strategy_label(s) for s in config.strategies) + f" for the best {config.top} models; "
               if config.strategies else "")
-           + "scratch baselines: ridge" + "".join(f", {BASELINES[b].label}" for b in config.baselines) + "; "
+           + "scratch baselines: " + ", ".join([baseline_label("ridge")] + [baseline_label(b) for b in config.baselines])
+           + "; "
            + (f"nested estimate over {config.nested_folds} outer folds ({config.nested_top} models refitted in each); "
               if config.nested else "no nested estimate; ")
            + f"seed {config.seed}; stage 1 {compute_text()}.")
+glossary(["models and candidates", "frozen features", "scratch", "random-weight control", "nested estimate"])
 
 # ---------------------------------------------------------------- start, progress, finish
 job = job_panel(JobKind.SCREEN, label="Screen")
@@ -136,7 +150,8 @@ if st.button("Start", type="primary", icon=":material/rocket_launch:", disabled=
         st.error(str(exc))
     else:
         st.session_state[Key.AUTO_OPEN] = True
-        submit(JobKind.SCREEN, screen_work(ds.to_target(), libraries(), config), name=f"screen {ds.name}")
+        submit(JobKind.SCREEN, screen_work(ds.to_target(), libraries(), config, owner=owner()),
+               name=f"screen of {ds.name}", meta={"dataset": ds, "open_results": True})
         st.rerun()
 
 if job is not None and job.done and job.result:

@@ -6,8 +6,8 @@ import time
 import pytest
 
 from core.errors import CancelledError, InputError
-from core.jobs import (Job, JobRegistry, JobStatus, ScreenProgress, estimate_time_left, format_seconds,
-                       screen_work)
+from core.jobs import (Job, JobRegistry, JobStatus, ScreenProgress, estimate_time_left, format_seconds, new_owner,
+                       screen_work, valid_owner)
 
 
 def run(work, **kwargs) -> Job:
@@ -96,6 +96,27 @@ def test_registry_keeps_owners_apart_and_queues_work():
     assert registry.running("alice") == [] and registry.running("bob") == []
 
 
+def test_a_finished_job_is_announced_once_per_owner_and_keeps_its_meta():
+    registry = JobRegistry(max_parallel=1)
+    gate = threading.Event()
+    job = registry.submit("alice", lambda r: gate.wait(10) and "done", name="screen of x", kind="screen",
+                          meta={"dataset": "x", "open_results": True})
+    assert job.meta == {"dataset": "x", "open_results": True}
+    assert registry.announce("alice", job) is False  # still running: nothing to announce
+    gate.set()
+    assert job.wait(5)
+    assert registry.announce("alice", job) is True  # the first look after it finished (any tab, any page)
+    assert registry.announce("alice", job) is False  # said once
+    assert registry.announce("bob", job) is True  # another owner has its own notices (and never sees alice's jobs)
+
+
+def test_owner_tokens_from_a_cookie_are_checked():
+    token = new_owner()
+    assert valid_owner(token) == token and len(token) == 32
+    for bad in (None, "", "abc", token.upper(), token + "0", "'; alert(1); '", 42):
+        assert valid_owner(bad) is None
+
+
 def test_a_queued_job_can_be_cancelled():
     registry = JobRegistry(max_parallel=1)
     gate, started = threading.Event(), threading.Event()
@@ -129,6 +150,9 @@ def test_screen_work_saves_a_run(tiny_library, tmp_path):
     assert job.status is JobStatus.DONE, job.error
     path = job.result["path"]
     assert path.parent == tmp_path and load_run(path).summary == job.result["result"].summary
+    assert load_run(path).meta["owner"] is None  # no browser asked for it
+    owned = run(screen_work(target, [tiny_library], config, runs_base=tmp_path, owner="b" * 32))
+    assert load_run(owned.result["path"]).meta["owner"] == "b" * 32
     assert any("nested estimate" in line for line in job.snapshot().logs)
 
 

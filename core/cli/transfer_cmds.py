@@ -99,6 +99,11 @@ def _engine_args(p) -> None:
                    help=f"repetitions of the outer folds (default {d.nested_repeats})")
     p.add_argument("--rf-trees", type=int, default=d.rf_trees, help=f"trees of every random forest (default {d.rf_trees})")
     p.add_argument("--no-controls", action="store_true", help="do not screen the random-weight twins of the nets")
+    p.add_argument("--no-representations", action="store_true",
+                   help="leave out the pretrained representations (Chemprop, CHGNet, element embeddings)")
+    p.add_argument("--overlap", choices=["warn", "exclude"], default=d.overlap,
+                   help="representations trained on some of the target's structures: screen them with a warning "
+                        "(default) or leave them out")
     p.add_argument("--level", type=float, default=d.level,
                    help=f"coverage of the prediction intervals (default {d.level})")
     p.add_argument("--no-combos", action="store_true", help="do not score frozen features + raw descriptor")
@@ -130,7 +135,8 @@ def screen_config(args):
                         rf_trees=args.rf_trees,
                         ensemble=args.ensemble, nested=not args.no_nested, nested_folds=args.nested_folds,
                         nested_top=args.nested_top, nested_repeats=args.nested_repeats, controls=not args.no_controls,
-                        level=args.level, search=args.filter, sources=tuple(args.source) if args.source else None,
+                        level=args.level, representations=not args.no_representations, overlap=args.overlap,
+                        search=args.filter, sources=tuple(args.source) if args.source else None,
                         model_domains=tuple(args.model_domain) if args.model_domain else None,
                         combos=not args.no_combos, device=args.device, seed=args.seed, scheduler=args.scheduler)
 

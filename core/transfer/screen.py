@@ -412,9 +412,10 @@ def verdict(summary: dict) -> str:
     control = summary.get("control")
     if control:
         if control["pretraining_matters"]:
-            text += (f" Pretraining mattered: the best pretrained net scores CV MAE "
+            text += (f" Pretraining mattered in cross-validation: the best pretrained net scores CV MAE "
                      f"{_fmt(control['best_pretrained_cv_mae'], unit)} against "
-                     f"{_fmt(control['best_random_cv_mae'], unit)} for random-weight nets of the same shapes.")
+                     f"{_fmt(control['best_random_cv_mae'], unit)} for random-weight nets of the same shapes "
+                     f"(both best-of-many CV scores, so compare them with each other only).")
         else:
             text += (f" Pretraining did not matter here: random-weight nets of the same shapes and inputs reach CV "
                      f"MAE {_fmt(control['best_random_cv_mae'], unit)} against "

@@ -78,3 +78,39 @@ def _draw(text: str, domain: Domain | str, fmt: str, size: tuple[int, int]):
     rdMolDraw2D.PrepareAndDrawMolecule(drawer, mol)
     drawer.FinishDrawing()
     return drawer.GetDrawingText()
+
+
+def preview_html(table: pd.DataFrame, value_title: str = "value", width: int = 32) -> str:
+    """:func:`preview_table` as an HTML table of fixed column widths: a long SMILES is cut
+    to ``width`` characters with the full text on hover (its ``title``), so it never
+    squeezes the picture or pushes the value off the screen."""
+    import html
+
+    from core.labels import cut, number
+
+    head = ["structure"] + (["picture"] if "picture" in table else []) + \
+        (["composition"] if "composition" in table else []) + (["value"] if "value" in table else [])
+    titles = {"structure": "structure", "picture": "2D picture", "composition": "composition", "value": value_title}
+    cells = []
+    for _, row in table.iterrows():
+        text = str(row["structure"])
+        tds = [f'<td class="s" title="{html.escape(text)}"><code>{html.escape(cut(text, width))}</code></td>']
+        if "picture" in table:
+            src = row["picture"]
+            tds.append(f'<td><img src="{src}" alt="{html.escape(cut(text, 60))}" width="150" height="100"></td>'
+                       if isinstance(src, str) and src.startswith("data:image/png;base64,") else "<td>(no picture)</td>")
+        if "composition" in table:
+            tds.append(f"<td>{html.escape(str(row['composition']))}</td>")
+        if "value" in table:
+            tds.append(f'<td class="n">{html.escape(number(row["value"]))}</td>')
+        cells.append("<tr>" + "".join(tds) + "</tr>")
+    klass = {"value": ' class="n"', "picture": ' class="p"'}
+    header = "".join(f"<th{klass.get(h, '')}>{html.escape(titles[h])}</th>" for h in head)
+    # fixed layout: the columns share the width they are given (a long header wraps), never push past it
+    style = ("<style>.mdl-preview{border-collapse:collapse;font-size:0.9rem;width:100%;table-layout:fixed}"
+             ".mdl-preview th,.mdl-preview td{border-bottom:1px solid #e2e8f0;padding:4px 8px;text-align:left;"
+             "vertical-align:middle;overflow-wrap:anywhere}"
+             ".mdl-preview td.s{overflow:hidden;white-space:nowrap;text-overflow:ellipsis}"
+             ".mdl-preview .n{text-align:right} .mdl-preview td.n{white-space:nowrap}"
+             ".mdl-preview th.p{width:170px}</style>")
+    return f'{style}<table class="mdl-preview"><tr>{header}</tr>{"".join(cells)}</table>'

@@ -1,4 +1,8 @@
-"""Figures of a screen: the ranking, the spread of CV errors, out-of-fold parity plots."""
+"""Figures of a screen: the ranking, the spread of CV errors, out-of-fold parity plots.
+
+Every name on a figure is a label of :mod:`core.labels` and every number is formatted by
+:func:`core.labels.number`, so a figure says what the verdict and the tables say.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from core.labels import candidate_label
+from core.labels import FAMILIES, candidate_label, cut, number, r2_text
 from core.viz.theme import COLORS, KIND_FAMILY, axis_label, style
-
 
 
 def family(kind: str) -> str:
@@ -18,7 +21,7 @@ def family(kind: str) -> str:
 
 
 def short_name(row: pd.Series | dict, width: int = 48) -> str:
-    """Readable label of a ranking row (:func:`core.labels.candidate_label`)."""
+    """Readable label of a ranking row, cut to ``width`` (:func:`core.labels.candidate_label`)."""
     return candidate_label(row, width)
 
 
@@ -34,16 +37,21 @@ def ranking_figure(ranking: pd.DataFrame, top: int = 20, unit: str = "") -> go.F
         head = pd.concat([head, scratch.head(1)])
     head = head.iloc[::-1]
     colors = [COLORS[f] for f in head["family"]]
-    labels = [f"#{int(r['rank'])} {short_name(r)}" for _, r in head.iterrows()]
+    rows = head.to_dict("records")
+    labels = [f"#{int(r['rank'])} {short_name(r)}" for r in rows]
+    hover = [f"{candidate_label(r)}<br>{FAMILIES.get(r['family'], r['family'])}<br>CV MAE {number(r['cv_mae'], unit)}"
+             for r in rows]
     fig = go.Figure(go.Bar(
         x=head["cv_mae"], y=labels, orientation="h", marker_color=colors,
         error_x=dict(type="data", array=head["cv_mae_std"].fillna(0).to_numpy(), thickness=1),
-        customdata=np.stack([head["label"], head["family"]], axis=1),
-        hovertemplate="%{customdata[0]}<br>%{customdata[1]}<br>CV MAE %{x:.4g}<extra></extra>"))
+        customdata=np.array([[h, candidate_label(r), r["family"]] for h, r in zip(hover, rows)], dtype=object),
+        hovertemplate="%{customdata[0]}<extra></extra>"))
     if len(scratch):
         fig.add_vline(x=float(scratch["cv_mae"].iloc[0]), line_dash="dash", line_color=COLORS["scratch"],
-                      annotation_text="best scratch", annotation_position="top")
+                      annotation_text="best scratch", annotation_position="top",
+                      annotation_bgcolor="rgba(255,255,255,0.85)")
     fig.update_xaxes(title=axis_label("CV MAE", unit))
+    fig.update_yaxes(automargin=True)
     return style(fig, f"Top {min(top, len(ranking))} candidates by cross-validated MAE",
                  height=max(320, 22 * len(head) + 120))
 
@@ -54,7 +62,8 @@ def error_distribution(ranking: pd.DataFrame, unit: str = "", bins: int = 40) ->
 
     Everything left of the solid red line beat the best scratch model under the same
     folds; if the grey (random) histogram sits where the blue one does, pretraining did
-    not matter.
+    not matter.  The legend has one entry per kind (the scratch baselines' names are on
+    hover), so it never crowds the plot.
     """
     transfer = ranking[ranking["family"] == "transfer"]["cv_mae"].to_numpy(dtype=float)
     random = ranking[ranking["family"] == "random"]["cv_mae"].to_numpy(dtype=float)
@@ -65,24 +74,25 @@ def error_distribution(ranking: pd.DataFrame, unit: str = "", bins: int = 40) ->
     counts = [np.histogram(v, bins=edges)[0].max(initial=0) for v in (transfer, random)]
     top = max(1.0, float(max(counts)) * 1.08)
     fig = go.Figure()
-    for values_, name, color in ((transfer, f"{len(transfer)} pretrained candidates", COLORS["transfer"]),
-                                 (random, f"{len(random)} random-weight controls", COLORS["random"])):
+    for values_, name, color in ((transfer, f"pretrained ({len(transfer)})", COLORS["transfer"]),
+                                 (random, f"random-weight controls ({len(random)})", COLORS["random"])):
         if len(values_):
             fig.add_trace(go.Histogram(x=values_, xbins=dict(start=float(edges[0]), end=float(edges[-1]),
                                                              size=float(edges[1] - edges[0])),
                                        marker_color=color, opacity=0.6, name=name,
-                                       hovertemplate="CV MAE %{x}<br>%{y} candidates<extra></extra>"))
-    for i, (_, row) in enumerate(scratch.iterrows()):
-        name = short_name(row, 60)
-        fig.add_trace(go.Scatter(x=[row["cv_mae"]] * 2, y=[0, top], mode="lines", name=name,
+                                       hovertemplate=f"CV MAE %{{x}}<br>%{{y}} candidates<extra>{name}</extra>"))
+    for i, row in enumerate(scratch.to_dict("records")):
+        label = candidate_label(row)
+        fig.add_trace(go.Scatter(x=[row["cv_mae"]] * 2, y=[0, top], mode="lines", meta=label,
+                                 name="best scratch baseline" if i == 0 else "other scratch baselines",
+                                 legendgroup="best" if i == 0 else "other", showlegend=i < 2,
                                  line=dict(color=COLORS["scratch"], width=2.5 if i == 0 else 1.5,
                                            dash="solid" if i == 0 else "dot"),
-                                 hovertemplate=f"{name}<br>CV MAE %{{x:.4g}}<extra></extra>"))
+                                 hovertemplate=f"{label}<br>CV MAE {number(row['cv_mae'], unit)}<extra></extra>"))
     fig.update_xaxes(title=axis_label("CV MAE", unit))
     fig.update_yaxes(title="candidates", range=[0, top])
-    fig.update_layout(barmode="overlay", bargap=0.05,
-                      legend=dict(orientation="v", yanchor="top", y=1.0, xanchor="right", x=1.0))
-    return style(fig, "Cross-validated error of every screened model, with the scratch baselines")
+    fig.update_layout(barmode="overlay", bargap=0.05)
+    return style(fig, "Cross-validated error of every candidate, with the scratch baselines")
 
 
 def oof_mean(oof: np.ndarray) -> np.ndarray:
@@ -95,18 +105,37 @@ def oof_mean(oof: np.ndarray) -> np.ndarray:
 
 
 def parity_stats(y: np.ndarray, pred: np.ndarray) -> dict:
-    """MAE, RMSE and R2 over the rows that have a prediction."""
-    y, pred = np.asarray(y, dtype=float), np.asarray(pred, dtype=float)
+    """MAE, RMSE and R2 over every predicted (repetition, row) cell.
+
+    Over cells, not over the rows' mean prediction: that is how the nested estimate is
+    scored (:class:`core.transfer.procedure.NestedEstimate`), so the two agree.
+    """
+    y = np.asarray(y, dtype=float)
+    pred = np.atleast_2d(np.asarray(pred, dtype=float))
+    yy = np.broadcast_to(y[None, :], pred.shape)
     ok = np.isfinite(pred)
-    err = pred[ok] - y[ok]
-    denom = ((y[ok] - y[ok].mean()) ** 2).sum()
-    return {"n": int(ok.sum()), "mae": float(np.abs(err).mean()) if ok.any() else float("nan"),
+    err = pred[ok] - yy[ok]
+    denom = ((yy[ok] - yy[ok].mean()) ** 2).sum() if ok.any() else 0.0
+    n_rows = int(ok.any(axis=0).sum())
+    return {"n": n_rows, "mae": float(np.abs(err).mean()) if ok.any() else float("nan"),
             "rmse": float(np.sqrt((err ** 2).mean())) if ok.any() else float("nan"),
             "r2": float(1 - (err ** 2).sum() / denom) if ok.any() and denom > 0 else float("nan")}
 
 
+def parity_title(name: str, stats: dict, unit: str = "", width: int = 70) -> str:
+    """A panel's title: its name (on lines of at most ``width`` characters) and
+    ``MAE 1.4 kcal/mol · R² 0.81 · n=50`` (on two lines when the panel is narrow)."""
+    import textwrap
+
+    head = "<br>".join(f"<b>{line}</b>" for line in textwrap.wrap(name, width)) or f"<b>{name}</b>"
+    mae, rest = f"MAE {number(stats['mae'], unit)}", f"R\u00b2 {r2_text(stats['r2'])} \u00b7 n={stats['n']}"
+    tail = f"{mae} \u00b7 {rest}" if len(mae) + len(rest) + 3 <= width else f"{mae}<br>{rest}"
+    return f"{head}<br>{tail}"
+
+
 def parity_figure(y: np.ndarray, predictions: dict[str, np.ndarray], *, target: str = "target", unit: str = "",
-                  structures: list[str] | None = None, families: dict[str, str] | None = None) -> go.Figure:
+                  structures: list[str] | None = None, families: dict[str, str] | None = None,
+                  scores: dict[str, dict] | None = None) -> go.Figure:
     """Side-by-side out-of-fold parity plots (measured vs predicted), one per candidate.
 
     Parameters
@@ -119,44 +148,65 @@ def parity_figure(y: np.ndarray, predictions: dict[str, np.ndarray], *, target: 
         Shown on hover.
     families : dict, optional
         Panel title -> ``transfer``/``scratch``/``random``/``recommended`` for the marker colour.
+    scores : dict, optional
+        Panel title -> ``{"mae": ..., "r2": ...}`` the engine reported for it (a ranking
+        row's CV MAE is the mean over folds): shown instead of the numbers computed here,
+        so a panel says what the verdict and the ranking say.
     """
     y = np.asarray(y, dtype=float)
     names = list(predictions)
     preds = {name: oof_mean(p) for name, p in predictions.items()}
-    stats = {name: parity_stats(y, p) for name, p in preds.items()}
-    titles = [f"{name}<br><sup>MAE {stats[name]['mae']:.3g} \u00b7 R\u00b2 {stats[name]['r2']:.2f} "
-              f"\u00b7 n={stats[name]['n']}</sup>" for name in names]
+    stats = {name: {**parity_stats(y, p), **{k: v for k, v in ((scores or {}).get(name) or {}).items()
+                                              if v is not None}} for name, p in predictions.items()}
+    width = {1: 80, 2: 44}.get(len(names), 26)  # characters per title line: panels never share a title's room
+    titles = [parity_title(cut(name, 3 * width), stats[name], unit, width) for name in names]
+    lines = max(t.count("<br>") + 1 for t in titles)
     fig = make_subplots(rows=1, cols=len(names), subplot_titles=titles, shared_yaxes=True,
                         horizontal_spacing=0.06)
     values = np.concatenate([y] + [p[np.isfinite(p)] for p in preds.values()])
     lo, hi = float(np.nanmin(values)), float(np.nanmax(values))
     pad = 0.05 * (hi - lo or 1.0)
     lo, hi = lo - pad, hi + pad
-    hover = structures if structures is not None else [str(i) for i in range(len(y))]
+    hover = [cut(s, 60) for s in structures] if structures is not None else [str(i) for i in range(len(y))]
     for col, name in enumerate(names, start=1):
         color = COLORS[(families or {}).get(name, "transfer")]
         pred = preds[name]
         ok = np.isfinite(pred)
-        fig.add_trace(go.Scatter(x=y[ok], y=pred[ok], mode="markers", name=name, showlegend=False,
+        fig.add_trace(go.Scatter(x=y[ok], y=pred[ok], mode="markers", name=cut(name, 40), showlegend=False,
                                  marker=dict(color=color, size=8, opacity=0.75, line=dict(width=0.5, color="white")),
                                  text=[hover[i] for i in np.flatnonzero(ok)],
-                                 hovertemplate="%{text}<br>measured %{x:.4g}<br>predicted %{y:.4g}<extra></extra>"),
+                                 hovertemplate="%{text}<br>measured %{x:.3g}<br>predicted %{y:.3g}<extra></extra>"),
                       row=1, col=col)
         fig.add_trace(go.Scatter(x=[lo, hi], y=[lo, hi], mode="lines", showlegend=False, hoverinfo="skip",
                                  line=dict(color=COLORS["neutral"], dash="dash", width=1)), row=1, col=col)
-        fig.update_xaxes(range=[lo, hi], title=axis_label(f"measured {target}", unit), row=1, col=col)
+        # short axis titles: side by side, long target names would run into each other
+        measured = f"measured {cut(target, 60)}" if len(names) == 1 else "measured"
+        fig.update_xaxes(range=[lo, hi], title=axis_label(measured, unit), row=1, col=col)
         fig.update_yaxes(range=[lo, hi], row=1, col=col)
-    fig.update_yaxes(title=axis_label("out-of-fold prediction", unit), row=1, col=1)
-    return style(fig, None, height=440)
+    for annotation in fig.layout.annotations:  # subplot titles: two lines over each panel
+        annotation.font = dict(size=13)
+    fig.update_yaxes(title=axis_label("prediction on unseen rows", unit), row=1, col=1)
+    fig = style(fig, None, height=440 + 17 * lines)
+    fig.update_layout(margin=dict(t=24 + 17 * lines))
+    return fig
 
 
-def oof_frame(structures: list[str], y: np.ndarray, oof: dict[str, np.ndarray], candidates: list[str]) -> pd.DataFrame:
-    """Measured values and the mean out-of-fold prediction of each candidate, one row per structure."""
-    table = pd.DataFrame({"structure": list(structures), "measured": np.asarray(y, dtype=float)})
+def oof_frame(structures: list[str], y: np.ndarray, oof: dict[str, np.ndarray], candidates: list[str],
+              labels: dict[str, str] | None = None) -> pd.DataFrame:
+    """Out-of-fold predictions in long form: one row per (structure, candidate), with the
+    candidate's label and its machine id in separate columns.
+
+    Columns: ``structure``, ``measured``, ``label``, ``prediction``, ``candidate``.
+    """
+    frames = []
     for name in candidates:
         if name in oof:
-            table[name] = oof_mean(oof[name])
-    return table
+            frames.append(pd.DataFrame({"structure": list(structures), "measured": np.asarray(y, dtype=float),
+                                        "label": (labels or {}).get(name, name),
+                                        "prediction": oof_mean(oof[name]), "candidate": name}))
+    if not frames:
+        return pd.DataFrame(columns=["structure", "measured", "label", "prediction", "candidate"])
+    return pd.concat(frames, ignore_index=True)
 
 
 def parity_choices(ranking: pd.DataFrame, oof: dict) -> list[str]:

@@ -24,10 +24,17 @@ KIND_FAMILY = {"frozen": "transfer", "frozen+raw": "transfer", "strategy": "tran
 
 
 def style(fig: go.Figure, title: str | None = None, height: int = 420) -> go.Figure:
-    """Apply the common layout (white template, compact margins) and return ``fig``."""
+    """Apply the common layout (white template, compact margins) and return ``fig``.
+
+    The legend sits outside the plot on the right, in a column of its own (plotly widens
+    the right margin to fit it), so it never runs into the title above the plot or the
+    axis titles below it, at any width.  Titles are left-aligned and kept short.
+    """
     fig.update_layout(template="plotly_white", height=height, margin=dict(l=60, r=20, t=60 if title else 30, b=50),
-                      title=dict(text=title, x=0.0, xanchor="left") if title else None,
-                      legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1.0),
+                      title=dict(text=title, x=0.0, xanchor="left", xref="container", y=0.98, yref="container",
+                                 yanchor="top", font=dict(size=15)) if title else None,
+                      legend=dict(orientation="v", yanchor="top", y=1.0, xanchor="left", x=1.02,
+                                  bgcolor="rgba(255,255,255,0.9)", font=dict(size=12)),
                       font=dict(size=13))
     return fig
 

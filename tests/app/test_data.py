@@ -34,9 +34,17 @@ def test_valid_upload_is_detected_validated_and_used(data_page):
     assert metric(at, "Valid") == "24" and metric(at, "Rows with problems") == "0"
     dataset = at.session_state[Key.DATASET]
     assert dataset.n_rows == 24 and dataset.target == "dG" and dataset.domain is Domain.MOLECULE
-    preview = [d.value for d in at.dataframe if "picture" in d.value.columns][0]
-    assert len(preview) == 12 and preview["picture"].str.startswith("data:image/png;base64,").all()
+    preview = next(h.proto.body for h in at.get("html") if "mdl-preview" in h.proto.body)
+    assert preview.count("<tr>") == 13 and preview.count('<img src="data:image/png;base64,') == 12
     assert any(el.type == "plotly_chart" for el in at.get("plotly_chart"))  # the target histogram
+
+
+def test_a_long_smiles_is_cut_with_the_whole_on_hover(data_page):
+    long = "CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC(O)CCCCCCCCCC"
+    at = upload(data_page, csv_bytes([(long, 1.0)] + MOLECULES[:11]))
+    preview = next(h.proto.body for h in at.get("html") if "mdl-preview" in h.proto.body)
+    assert f'title="{long}"' in preview  # the whole structure on hover
+    assert f"<code>{long[:31]}\u2026</code>" in preview  # cut, so the picture and the value keep their room
 
 
 def test_bad_rows_are_reported_with_reasons_and_downloadable(data_page):
@@ -95,8 +103,8 @@ def test_bundled_example_and_formula_without_3d(data_page):
     at.button(key="load_example").click().run()
     dataset = at.session_state[Key.DATASET]
     assert dataset.domain is Domain.INORGANIC and dataset.n_rows == 30
-    preview = [d.value for d in at.dataframe if "composition" in d.value.columns][0]
-    assert preview["composition"].str.contains("Fe").all()
+    preview = next(h.proto.body for h in at.get("html") if "mdl-preview" in h.proto.body)
+    assert preview.count("Fe ") >= 12 and "composition" in preview
     assert "Chemical formulas have no 3D structure" in texts(at.info)
 
 

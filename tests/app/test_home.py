@@ -30,6 +30,14 @@ def test_example_button_loads_data_and_opens_transfer(app):
 
 
 def test_polymer_example_marks_estimates(app):
-    assert "Group-contribution estimates, not measurements." in texts(app.caption)
+    words = texts(app.caption)
+    assert "glass transition temperature of common-monomer polymers (group-contribution estimate) (K)" in words
+    # not "all measured": the estimate is said where the examples are introduced
+    assert "The examples are measurements, except Polymer Tg: group-contribution estimates" in words
+
+
+def test_no_absolute_path_of_the_library(app, tiny_library):
+    words = texts(app.caption)
+    assert str(tiny_library) not in words and "Libraries in use: " in words
     app.button(key="example_polymer_tg_common").click().run()
     assert app.session_state[Key.DATASET].domain is Domain.POLYMER

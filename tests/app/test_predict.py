@@ -1,5 +1,7 @@
 """Predict page: structures typed or uploaded, predictions with uncertainty and applicability."""
 
+import json
+
 import pytest
 
 from app_state import InputMode, Key, Page
@@ -28,8 +30,13 @@ def test_typed_structures_are_predicted_and_bad_ones_reported(predict_page):
     table = next(d.value for d in at.dataframe if "prediction" in d.value.columns)
     assert list(table["structure"]) == ["CCO", "c1ccccc1O", "C" * 30]
     assert (table["upper"] > table["prediction"]).all() and (table["prediction"] > table["lower"]).all()
-    assert {"in_domain", "applicability", "domain_ratio"} <= set(table.columns)
-    assert bool(table["in_domain"].iloc[0]) and table["domain_ratio"].iloc[0] == pytest.approx(0, abs=1e-9)  # CCO is a training row
+    assert list(table.columns[:2]) == ["structure", "prediction"]  # the structure and its prediction stay in view
+    assert {"applicability", "domain_ratio"} <= set(table.columns)
+    assert table["applicability"].iloc[0] == "inside the training data"
+    assert table["domain_ratio"].iloc[0] == pytest.approx(0, abs=1e-9)  # CCO is a training row
+    config = json.loads(next(d for d in at.dataframe if "prediction" in d.value.columns).proto.columns)
+    assert config["prediction"]["label"] == "prediction (kcal/mol)" and config["prediction"]["pinned"] is True
+    assert config["lower"]["label"] == "90% interval, low (kcal/mol)"
     assert "calibrated on the run's out-of-sample residuals to cover 90%" in texts(at.caption)
     assert "Predictions (CSV)" in [b.label for b in at.get("download_button")]
 

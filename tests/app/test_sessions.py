@@ -37,3 +37,4 @@ def test_streamlit_settings():
     config = tomllib.loads((Path(APP).parent / ".streamlit" / "config.toml").read_text())
     assert config["server"]["maxUploadSize"] * 2**20 == max_upload_bytes()
     assert config["browser"]["gatherUsageStats"] is False
+    assert config["server"]["address"] == "127.0.0.1"  # local by default (the browser test checks the sockets)

@@ -19,7 +19,8 @@ def test_device_and_dataset_are_shown(app):
     at = with_dataset(app, small_dataset())
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Device in use"].startswith(("CPU", "GPU")) and metrics["Rows"] == "24"
-    assert metrics["Candidate models"] == "4"  # the molecule models of the tiny library (not the inorganic)
+    # the molecule models of the tiny library (not the inorganic)
+    assert metrics["Library models that read these structures"] == "4"
 
 
 def test_screen_runs_in_background_and_opens_results(app, app_env):
@@ -37,7 +38,7 @@ def test_screen_runs_in_background_and_opens_results(app, app_env):
 
     config = json.loads((Path(run) / "run.json").read_text())["config"]
     assert config["top"] == 2 and config["nested_top"] == 1 and config["rf_trees"] == 25  # quick preset + changes
-    assert any(m.label.startswith("Recommended model: nested MAE") for m in at.metric)
+    assert any(m.label.startswith("Recommended: nested MAE") for m in at.metric)
 
 
 def test_settings_reach_the_config(app, app_env):
@@ -114,6 +115,61 @@ def test_progress_and_cancel(app):
         assert "Screen was cancelled" in texts(at.warning)
     finally:
         release.set()
+
+
+def _refreshed(owner: str):
+    """A new session of the same browser (what a refresh is: the owner comes back from its cookie)."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.app.conftest import APP
+
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state[Key.OWNER] = owner
+    return at.run()
+
+
+def test_a_refresh_finds_the_running_screen_its_data_and_progress(app):
+    """After a refresh the Transfer page shows the running screen's progress (and its data), the
+    sidebar says it runs; when it ends the sidebar says so and Results opens its run."""
+    from core.jobs import screen_work
+    from pages._widgets import job_registry
+
+    at = with_dataset(app, small_dataset())
+    owner = at.session_state[Key.OWNER]
+    release, reported = threading.Event(), threading.Event()
+
+    def work(report):
+        report.progress(0.4, "stage 1: 2/5")
+        reported.set()
+        assert release.wait(30)
+        return screen_work(small_dataset().to_target(), [str(p) for p in at.session_state[Key.LIBRARIES]],
+                     at.session_state[Key.SCREEN_CONFIG], owner=owner)(report)
+
+    job = job_registry().submit(owner, work, name="screen of mols", kind=JobKind.SCREEN,
+                                meta={"dataset": small_dataset(), "open_results": True})
+    try:
+        assert reported.wait(10)
+        again = _refreshed(owner)
+        assert Key.DATASET not in again.session_state  # a new session: nothing of the old one
+        again.switch_page(Page.TRANSFER).run()
+        assert again.session_state[Key.DATASET].name == "mols"  # found again, from the job
+        bars = again.get("progress")
+        assert bars and "stage 1: 2/5" in bars[0].proto.text
+        assert "Your screen is still running" in texts(again.info)
+        assert any("screen of mols** is running" in c.value for c in again.sidebar.caption)
+    finally:
+        release.set()
+    assert job.wait(120)
+    again.run()
+    assert any("screen of mols finished" in c.value for c in again.sidebar.caption)
+    later = _refreshed(owner)
+    later.switch_page(Page.RESULTS).run()  # no run in the URL, none in the session: the job's run
+    assert later.session_state[Key.RUN_PATH] == str(job.result["path"])
+    assert any(m.label.startswith("Recommended: nested MAE") for m in later.metric)
+    import json
+    from pathlib import Path
+
+    assert json.loads((Path(job.result["path"]) / "run.json").read_text())["owner"] == owner
 
 
 def _set(at, kind, key, value):

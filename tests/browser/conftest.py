@@ -6,6 +6,7 @@ Skipped (with the reason) when /usr/bin/chromium or the playwright package is mi
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -49,11 +50,16 @@ def free_port() -> int:
 
 
 class AppServer:
-    """``streamlit run app.py`` on a free port, with its own runs and user-library folders."""
+    """``streamlit run app.py`` on a free port, with its own runs and user-library folders.
 
-    def __init__(self, runs: Path, env: dict | None = None):
+    ``as_configured=True`` starts it as a user does, with no address or statistics flags
+    on the command line: what ``.streamlit/config.toml`` says decides.
+    """
+
+    def __init__(self, runs: Path, env: dict | None = None, as_configured: bool = False):
+        self.as_configured = as_configured
         self.port = free_port()
-        self.url = f"http://localhost:{self.port}"
+        self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "MDL_RUNS": str(runs), "MDL_USER_LIBRARIES": str(runs.parent / "user_libraries"),
                     **(env or {})}
         self.env.pop("MDL_LIBRARY", None) if env is None or "MDL_LIBRARY" not in env else None
@@ -63,10 +69,11 @@ class AppServer:
 
     def start(self, timeout: float = 90.0) -> "AppServer":
         self.started = time.monotonic()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.port", str(self.port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=self.env, stdout=self.log.open("w"), stderr=subprocess.STDOUT)
+        flags = [] if self.as_configured else ["--server.headless", "true", "--server.address", "127.0.0.1",
+                                               "--browser.gatherUsageStats", "false"]
+        self.proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port",
+                                      str(self.port), *flags],
+                                     cwd=ROOT, env=self.env, stdout=self.log.open("w"), stderr=subprocess.STDOUT)
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             if self.proc.poll() is not None:
@@ -149,13 +156,66 @@ def wait_idle(page, timeout: float = 60_000) -> None:
     page.wait_for_timeout(500)
 
 
+#: What a machine id looks like in visible text: a candidate id (``a|b``), a model id
+#: (``-s0-03``), a descriptor key, a column or strategy name of the engine, a raw ISO time,
+#: an absolute path.
+MACHINE_ID = re.compile(
+    r"[\w.+-]\|[\w.+-]|-s\d+-\d\d\b|\{\"|polymer_ends|"
+    r"\b(cv_mae|cv_mae_std|improvement_pct|source_test_r2|model_domain|descriptor_key|model_id|nested_mae|"
+    r"source_unit|ridge\+raw|scratch_rf|scratch_ridge|scratch_net|bayes_ridge|finetune_last|finetune_all)\b|"
+    r"\d{4}-\d\d-\d\dT\d\d:\d\d|(?<![\w.])/(tmp|work|home|root|usr)/")
+
+
+def visible_text(page) -> str:
+    """What a user can read: the page's rendered text and the text drawn in its figures."""
+    figures = page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot')]
+        .filter(p => p.offsetParent !== null)
+        .map(p => [...p.querySelectorAll('text')].map(t => t.textContent).join(' | ')).join('\\n')""")
+    return page.locator("body").inner_text() + "\n" + figures
+
+
+def figure_overlaps(page) -> list[str]:
+    """Pairs of text boxes that overlap inside any drawn plotly figure: its title, legend,
+    axis titles, annotations (subplot titles, labels) and colour bar."""
+    return page.evaluate("""() => {
+        const found = [];
+        const hit = (a, b) => a.width > 0 && b.width > 0 && a.left < b.right - 1 && b.left < a.right - 1
+                              && a.top < b.bottom - 1 && b.top < a.bottom - 1;
+        for (const plot of document.querySelectorAll('.js-plotly-plot')) {
+            if (plot.offsetParent === null) continue;
+            const parts = [];
+            const add = (sel, name) => plot.querySelectorAll(sel).forEach((el, i) => {
+                const box = el.getBoundingClientRect();
+                if (box.width > 0 && box.height > 0) parts.push([name + i + ':' + (el.textContent || '').slice(0, 40), box]);
+            });
+            add('.gtitle', 'title'); add('g.legend', 'legend'); add('.g-xtitle text, .g-x2title text', 'xtitle');
+            add('.g-ytitle text', 'ytitle'); add('g.annotation-text-g', 'annotation'); add('g.colorbar', 'colorbar');
+            for (let i = 0; i < parts.length; i++)
+                for (let j = i + 1; j < parts.length; j++)
+                    if (hit(parts[i][1], parts[j][1])) found.push(parts[i][0] + '  <->  ' + parts[j][0]);
+        }
+        return found;
+    }""")
+
+
 def no_exception(page) -> None:
     boxes = page.locator("[data-testid='stException']")
     assert boxes.count() == 0, boxes.first.inner_text()
 
 
-def screenshot(page, name: str) -> Path:
+def screenshot(page, name: str, max_height: int = 9000) -> Path:
+    """The whole page as a user scrolls it: Streamlit scrolls an inner container, so the
+    viewport is made as tall as the content for the picture, then put back."""
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
+    size = page.viewport_size
+    height = page.evaluate("""() => Math.max(...[...document.querySelectorAll(
+        "[data-testid='stMain'], [data-testid='stAppViewContainer'], section.main, [data-testid='stSidebarContent']")]
+        .map(e => e.scrollHeight), document.body.scrollHeight)""")
+    if size and height > size["height"]:
+        page.set_viewport_size({"width": size["width"], "height": min(int(height) + 40, max_height)})
+        page.wait_for_timeout(800)
     page.screenshot(path=str(path), full_page=True)
+    if size:
+        page.set_viewport_size(size)
     return path
