@@ -55,10 +55,10 @@ if screen is not None and screen.done and announce(screen):
         st.session_state[Key.RUN_PATH] = str(screen.result["path"])
         if screen.meta.get("open_results") and navigation.url_path == "transfer":
             st.switch_page(Page.RESULTS)
-        st.toast(f"{screen.name.capitalize()} finished: its results are on the Results page.",
+        st.toast(f"{screen.name[:1].upper() + screen.name[1:]} finished: its results are on the Results page.",
                  icon=":material/insights:")
     elif screen.status is JobStatus.FAILED:
-        st.toast(f"{screen.name.capitalize()} failed: see the Transfer page.", icon=":material/error:")
+        st.toast(f"{screen.name[:1].upper() + screen.name[1:]} failed: see the Transfer page.", icon=":material/error:")
 
 
 @st.fragment(run_every=STATUS_EVERY if any_running() else None)

@@ -28,8 +28,11 @@ from core.labels import number, percent
 #: Sources of the demo: the polymer Tg estimate (a near relative of the target: the case
 #: where transfer pays) and the extensive/intensive families of QM9 heat capacity and
 #: polarizability (small molecules read as repeat units).
-DEMO_SOURCES = ("polymer_tg", "qm9_cv", "qm9_cv_per_mass", "qm9_cv_per_atom", "qm9_alpha", "qm9_alpha_per_atom",
-                "qm9_alpha_per_volume")
+#: Extensive source properties of the starter library and their intensive variants (the
+#: Learn page's "intensive beats extensive" lesson).
+INTENSIVE_FAMILIES = ("qm9_cv", "qm9_cv_per_mass", "qm9_cv_per_atom", "qm9_alpha", "qm9_alpha_per_atom",
+                      "qm9_alpha_per_volume")
+DEMO_SOURCES = ("polymer_tg",) + INTENSIVE_FAMILIES
 
 #: ``<extensive source>_per_<what>``: the naming of intensive variants in the datasets.
 _INTENSIVE = re.compile(r"^(?P<base>.+)_per_(?P<per>atom|mass|volume)$")
@@ -118,8 +121,15 @@ def _transfer_helps(summary: dict, unit: str) -> Lesson:
         finding = (f"Here it did: {pair}, {percent(100 * d['gain'])} lower, better in {d['folds_won']} of "
                    f"{d['n_folds']} outer folds, more than fold-to-fold noise explains (p = {d['p_value']:.2g}).")
         return Lesson(title, finding, True, numbers)
-    finding = (f"Not in this run: {pair}; the difference is within what fold-to-fold noise explains "
-               f"(p = {d.get('p_value', 1):.2g}), so the app recommends the scratch model.")
+    p_value = d.get("p_value", 1.0)
+    if (d.get("gain") or 0.0) <= 0:
+        why = "transfer was no better here"
+    elif p_value < 0.05:  # beat scratch, but not predicting the training mean (the verdict's third case)
+        why = (f"transfer beat scratch (p = {p_value:.2g}) but not predicting the mean of the training targets by "
+               f"more than noise explains (p = {d.get('p_value_vs_mean', 1.0):.2g}): there is little to learn")
+    else:
+        why = f"the difference is within what fold-to-fold noise explains (p = {p_value:.2g})"
+    finding = f"Not in this run: {pair}; {why}, so the app recommends the scratch model."
     return Lesson(title, finding, False, numbers)
 
 

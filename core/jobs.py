@@ -254,7 +254,7 @@ def format_seconds(seconds: float | None) -> str:
 
 
 #: What an owner token looks like (:func:`new_owner`): 32 hex digits.
-OWNER_TOKEN = re.compile(r"^[0-9a-f]{32}$")
+OWNER_TOKEN = re.compile(r"[0-9a-f]{32}")
 
 
 def new_owner() -> str:
@@ -264,7 +264,7 @@ def new_owner() -> str:
 
 def valid_owner(token) -> str | None:
     """``token`` if it is an owner token (from a URL or a cookie, so untrusted), else None."""
-    return token if isinstance(token, str) and OWNER_TOKEN.match(token) else None
+    return token if isinstance(token, str) and OWNER_TOKEN.fullmatch(token) else None
 
 
 class JobRegistry:
@@ -452,9 +452,6 @@ def transferability_work(targets: list, library_paths: list[str | Path], config)
     return work
 
 
-_BUILD_LINE = re.compile(r"\[(\d+)/(\d+) models\]")
-
-
 def build_work(config, source: dict | None = None) -> Callable[[Reporter], Any]:
     """Work function of a library build (:func:`core.pretrain.builder.build_library`).
 
@@ -480,16 +477,17 @@ def build_work(config, source: dict | None = None) -> Callable[[Reporter], Any]:
             cfg = replace(config, user_sources=tuple(config.user_sources) + (str(path),))
             report.log(f"stored the source table as {path.name}")
 
-        def progress(line: str) -> None:
+        state = {"fraction": 0.0}
+
+        def say(line: str) -> None:
             report.log(line)
-            match = _BUILD_LINE.search(line)
-            if match:
-                done, total = int(match.group(1)), int(match.group(2))
-                report.progress(done / max(total, 1), line)
-            else:
-                report.progress(0.0, line)
+            report.progress(state["fraction"], line)
+
+        def advance(done: int, total: int) -> None:
+            state["fraction"] = done / max(total, 1)
+            report.progress(state["fraction"], f"{done} of {total} models trained")
 
         report.progress(0.0, "preparing the source data")
-        return build_library(cfg, progress=progress, cancel=report.cancelled)
+        return build_library(cfg, progress=say, cancel=report.cancelled, advance=advance)
 
     return work

@@ -225,9 +225,25 @@ def recommended_label(summary: Mapping, ranking: pd.DataFrame) -> str:
     return members_label([labels[m] for m in members])
 
 
+#: The fields a candidate's words depend on (:func:`candidate_parts`).
+_LABEL_FIELDS = ("family", "strategy", "via", "descriptor", "property", "model_id")
+
+
+def parts_of(frame: pd.DataFrame) -> list[tuple[str, str]]:
+    """:func:`candidate_parts` of every row of ``frame``, worked out once per distinct
+    combination of the fields they depend on (a ranking of a big library repeats them)."""
+    if frame.empty:
+        return []
+    fields = [f for f in _LABEL_FIELDS if f in frame.columns]
+    keys = frame[fields].astype(object).where(frame[fields].notna(), None)
+    codes, uniques = pd.factorize(pd.MultiIndex.from_frame(keys)) if fields else (np.zeros(len(frame), int), [()])
+    words = [candidate_parts(dict(zip(fields, u))) for u in uniques]
+    return [words[c] for c in codes]
+
+
 def ranking_labels(ranking: pd.DataFrame, width: int | None = None) -> pd.Series:
     """:func:`candidate_label` of every row of a ranking, indexed by candidate id."""
-    return pd.Series([candidate_label(r, width) for r in ranking.to_dict("records")],
+    return pd.Series([cut(f"{a}: {b}", width) for a, b in parts_of(ranking)],
                      index=ranking["candidate"].tolist() if "candidate" in ranking else ranking.index)
 
 
@@ -270,10 +286,9 @@ def percent(value) -> str:
 def significant(values, digits: int = 3):
     """Round numbers to ``digits`` significant digits (what :func:`number` shows)."""
     arr = np.asarray(values, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        mag = np.where(np.isfinite(arr) & (arr != 0), np.floor(np.log10(np.abs(arr))), 0)
-        factor = 10.0 ** (digits - 1 - mag)
-        out = np.where(np.isfinite(arr), np.round(arr * factor) / factor, arr)
+    # one rounding, by the decimal formatter (scaling first and rounding after would round twice)
+    out = np.array([float(f"{v:.{digits}g}") if np.isfinite(v) else v for v in arr.ravel()],
+                   dtype=float).reshape(arr.shape)
     return out if np.ndim(values) else float(out)
 
 
@@ -429,7 +444,7 @@ def in_words(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     if {"family", "strategy", "descriptor"} <= set(frame.columns) and \
             {"label", "what", "how"} & set(frame.columns):
-        parts = [candidate_parts(r) for r in frame.to_dict("records")]  # today's words, also for old runs
+        parts = parts_of(frame)  # today's words, also for old runs
         for name, values in (("label", [f"{a}: {b}" for a, b in parts]), ("what", [a for a, _ in parts]),
                              ("how", [b for _, b in parts])):
             if name in out:

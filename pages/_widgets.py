@@ -104,11 +104,11 @@ def library_names(paths: list[str]) -> list[str]:
 
     kinds = {"starter": "the starter library shipped with the app", "default": "the default library (MDL_LIBRARY)"}
     refs = {str(Path(r.path).resolve()): r for r in available_libraries()}
-    out = []
-    for path in paths:
+    named = {}
+    for path in dict.fromkeys(map(str, paths)):  # each distinct folder resolved once (a table repeats them)
         ref = refs.get(str(Path(path).resolve()))
-        out.append(kinds.get(ref.kind, f"your library {ref.name}") if ref else Path(path).name)
-    return out
+        named[path] = kinds.get(ref.kind, f"your library {ref.name}") if ref else Path(path).name
+    return [named[str(p)] for p in paths]
 
 
 def libraries_summary(paths: list[str]) -> dict:
@@ -280,15 +280,16 @@ def latest_job(kind: str):
     return job_registry().latest(owner(), kind)
 
 
-def job_panel(kind: str, *, label: str, name: str | None = None) -> object | None:
+def job_panel(kind: str, *, label: str, name: str | None = None, run: str | None = None) -> object | None:
     """Progress bar, time left, cancel button and log of this session's latest ``kind`` job
-    (only if it is called ``name``, when given: e.g. a job for the run on show).
+    (only if it is called ``name``, when given, and was started for the run folder ``run``
+    (its ``meta["run"]``), when given: e.g. a job for the run on show).
 
     While the job runs, the panel refreshes itself every second (a fragment); when it
     ends, the whole page reruns once so the page can show the result.  Returns the job.
     """
     job = latest_job(kind)
-    if job is None or (name is not None and job.name != name):
+    if job is None or (name is not None and job.name != name) or (run is not None and job.meta.get("run") != run):
         return None
     running = not job.done
 

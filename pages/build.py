@@ -11,6 +11,7 @@ from core.errors import InputError
 from core.jobs import build_work
 from core.pretrain.builder import BuildConfig
 from core.pretrain.presets import PRESETS
+from core.pretrain.sources import MIN_SOURCE_ROWS
 from core.tables import split_unit, table_format_note
 from core.validation import detect, numeric_columns
 from core.workspace import available_libraries, new_user_library, slug, user_libraries_dir
@@ -18,8 +19,6 @@ from pages._widgets import (compute_text, consume, download_csv, job_panel, late
                             upload_limit_mb, upload_table, validate_table, workers_table)
 
 ensure_navigation()
-
-MIN_SOURCE_ROWS = 50
 
 st.title("Build library")
 

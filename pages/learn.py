@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_state import JobKind, Page, ensure_navigation, libraries, owner, scheduler
-from core.demo import ClassDemo, intensive_in_map, intensive_pairs, lessons
+from core.demo import INTENSIVE_FAMILIES, ClassDemo, intensive_in_map, intensive_pairs, lessons
 from core.errors import InputError
 from core.jobs import screen_work, transferability_work
 from core.labels import GLOSSARY
@@ -23,8 +23,6 @@ from pages._widgets import (browser_timezone, job_panel, latest_job, libraries_s
 ensure_navigation()
 
 DEMO = ClassDemo()
-#: Extensive source properties and their intensive variants in the starter library.
-FAMILIES = ("qm9_cv", "qm9_cv_per_mass", "qm9_cv_per_atom", "qm9_alpha", "qm9_alpha_per_atom", "qm9_alpha_per_volume")
 COMPARED = ("polymer_tg_common", "freesolv")
 
 st.title("Learn: shotgun transfer learning in five steps")
@@ -151,7 +149,7 @@ if result is not None:
                    titles={"family": "source property", "variant": "counted", "property": "as screened"},
                    key="learn_pairs")
         st.caption(found[2].finding)
-family_models = query_models(paths, source=list(FAMILIES), columns=["id", "source", "property", "test_r2"])
+family_models = query_models(paths, source=list(INTENSIVE_FAMILIES), columns=["id", "source", "property", "test_r2"])
 if family_models.empty:
     st.info("The libraries in use have none of these source properties.")
 else:
@@ -159,7 +157,7 @@ else:
     if st.button("Compare extensive and intensive sources on two targets (about 15 s)", key="learn_compare",
                  disabled=job is not None and not job.done, icon=":material/compare_arrows:"):
         targets = example_targets(list(COMPARED), rows=100, seed=0)
-        config = ScreenConfig(sources=FAMILIES, model_domains=("molecule",))
+        config = ScreenConfig(sources=INTENSIVE_FAMILIES, model_domains=("molecule",))
         submit(JobKind.LEARN_COMPARE, transferability_work(targets, paths, config), name="intensive vs extensive")
         st.rerun()
     if job is not None and job.done and job.result is not None:
@@ -167,7 +165,7 @@ else:
 
         improvement = job.result.improvement.rename(columns={n: datasets.get(n).property for n in COMPARED})
         show_figure(heatmap_figure(improvement, x_title="target"), "intensive_extensive", "learn_heat")
-        reading = intensive_in_map(improvement, FAMILIES)
+        reading = intensive_in_map(improvement, INTENSIVE_FAMILIES)
         st.caption("Improvement of each source property's best model over the best scratch model (%; blue: transfer "
                    "helped). What it says: " + (" ".join(f"{line}." for line in reading) if reading else
                                                  "no extensive source and its variant are both in the libraries.")

@@ -41,7 +41,8 @@ FOLD_COLUMNS = ["procedure", "fold", "repeat", "members", "inner_cv_mae", "outer
 st.title("Results")
 path, result = run_or_stop("No run in this session yet. Start one on the Transfer page, or reopen a saved run.",
                            "results_empty")
-st.query_params["run"] = Path(path).name  # a refresh of this page reopens the run
+run_folder = Path(path).name
+st.query_params["run"] = run_folder  # a refresh of this page reopens the run
 
 summary, ranking, target = result.summary, result.ranking, result.target
 run_libraries = list(result.meta.get("libraries") or libraries())  # the run's own libraries
@@ -144,12 +145,13 @@ with tabs[2]:
         picked = st.multiselect("Compare with bundled examples (50 rows each)", list(specs), default=list(specs)[:2],
                                 format_func=lambda n: specs[n].property, key="heat_targets")
         job_name = f"transferability map of {title}"
-        job = job_panel(JobKind.TRANSFERABILITY, label="Transferability map", name=job_name)
+        job = job_panel(JobKind.TRANSFERABILITY, label="Transferability map", run=run_folder)
         if st.button("Compute the map", key="heat_start", disabled=job is not None and not job.done):
             run_target = Target(result.structures, result.y, domain, name=target["name"], unit=unit)
             targets = [run_target] + example_targets(picked, rows=50, seed=0)
             config = result.config  # the run's own settings
-            submit(JobKind.TRANSFERABILITY, transferability_work(targets, run_libraries, config), name=job_name)
+            submit(JobKind.TRANSFERABILITY, transferability_work(targets, run_libraries, config), name=job_name,
+                   meta={"run": run_folder})
             st.rerun()
         if job is not None and job.done and job.result is not None:
             words = {n: s.property for n, s in specs.items()}
@@ -167,12 +169,13 @@ with tabs[3]:
     else:
         repeats = st.number_input("Repeats per size", 1, 5, 2, key="lc_repeats")
         job_name = f"learning curve of {title}"
-        job = job_panel(JobKind.LEARNING, label="Learning curve", name=job_name)
+        job = job_panel(JobKind.LEARNING, label="Learning curve", run=run_folder)
         if st.button(f"Compute the learning curve ({', '.join(map(str, sizes))} rows)", key="lc_start",
                      disabled=job is not None and not job.done):
             run_target = Target(result.structures, result.y, Domain(target["domain"]), name=target["name"], unit=unit)
             cfg = LearningConfig(sizes=sizes, repeats=int(repeats), screen=replace(result.config, scheduler=None))
-            submit(JobKind.LEARNING, learning_work(run_target, run_libraries, cfg), name=job_name)
+            submit(JobKind.LEARNING, learning_work(run_target, run_libraries, cfg), name=job_name,
+                   meta={"run": run_folder})
             st.rerun()
         if job is not None and job.done and job.result is not None:
             show_figure(learning_curve_figure(job.result.points, unit=unit), "learning_curve", "learning")

@@ -1,5 +1,6 @@
 """Background jobs: lifecycle, progress, time left, cancel, errors, owners, queueing."""
 
+import json
 import threading
 import time
 
@@ -113,7 +114,7 @@ def test_a_finished_job_is_announced_once_per_owner_and_keeps_its_meta():
 def test_owner_tokens_from_a_cookie_are_checked():
     token = new_owner()
     assert valid_owner(token) == token and len(token) == 32
-    for bad in (None, "", "abc", token.upper(), token + "0", "'; alert(1); '", 42):
+    for bad in (None, "", "abc", token.upper(), token + "0", token + "\n", "'; alert(1); '", 42):
         assert valid_owner(bad) is None
 
 
@@ -140,7 +141,7 @@ def test_screen_progress_weights_follow_the_config():
 
 
 def test_screen_work_saves_a_run(tiny_library, tmp_path):
-    from core.transfer.runs import load_run
+    from core.transfer.runs import load_run, owner_hash
     from core.transfer.screen import ScreenConfig
     from core.transfer.transferability import example_targets
 
@@ -150,9 +151,10 @@ def test_screen_work_saves_a_run(tiny_library, tmp_path):
     assert job.status is JobStatus.DONE, job.error
     path = job.result["path"]
     assert path.parent == tmp_path and load_run(path).summary == job.result["result"].summary
-    assert load_run(path).meta["owner"] is None  # no browser asked for it
+    assert load_run(path).meta["owner_hash"] is None  # no browser asked for it
     owned = run(screen_work(target, [tiny_library], config, runs_base=tmp_path, owner="b" * 32))
-    assert load_run(owned.result["path"]).meta["owner"] == "b" * 32
+    saved = (owned.result["path"] / "run.json").read_text()
+    assert json.loads(saved)["owner_hash"] == owner_hash("b" * 32) and "b" * 32 not in saved  # a hash, not the token
     assert any("nested estimate" in line for line in job.snapshot().logs)
 
 
@@ -164,3 +166,32 @@ def test_screen_work_reports_bad_input(tiny_library, tmp_path):
     job = run(screen_work(target, [tiny_library], ScreenConfig(), runs_base=tmp_path))
     assert job.status is JobStatus.FAILED and "at least 8 valid rows" in job.error
     assert list(tmp_path.iterdir()) == []
+
+
+class _Recorded:
+    """A stand-in for the Reporter a job hands its work: it records what it is told."""
+
+    def __init__(self):
+        self.fractions, self.lines = [], []
+
+    def progress(self, fraction, message=""):
+        self.fractions.append(fraction)
+
+    def log(self, line):
+        self.lines.append(line)
+
+    def cancelled(self):
+        return False
+
+
+def test_build_work_reports_typed_progress_of_the_models(tmp_path):
+    from core.jobs import build_work
+    from core.pretrain.builder import BuildConfig
+
+    report = _Recorded()
+    summary = build_work(BuildConfig(out=tmp_path / "lib", preset="tiny", sources=("aflow_debye_temperature",)))(report)
+    assert summary.trained_models == 2
+    # the bar moves from the builder's counts (not from reading its log lines): 0 until the stack is done, then 1
+    assert report.fractions[0] == 0.0 and report.fractions[-1] == 1.0
+    assert report.fractions == sorted(report.fractions)
+    assert any(line.startswith("[2/2 models]") for line in report.lines)

@@ -165,7 +165,8 @@ def _by_source(tasks: Iterable[Task]) -> dict[str, list[Task]]:
 # ======================================================================= whole build
 def build_library(config: BuildConfig, *, progress: Callable[[str], None] | None = None,
                   cancel: Callable[[], bool] | None = None,
-                  executor_factory: Callable[[int], object] | None = None) -> BuildSummary:
+                  executor_factory: Callable[[int], object] | None = None,
+                  advance: Callable[[int, int], None] | None = None) -> BuildSummary:
     """Build (or resume) a library.
 
     Rows of a source that a featurizer of the build cannot read are left out and listed
@@ -185,6 +186,10 @@ def build_library(config: BuildConfig, *, progress: Callable[[str], None] | None
     executor_factory : callable, optional
         ``factory(workers)`` returning a ``concurrent.futures``-like executor (e.g. a Dask
         client wrapper); default a process pool when ``workers > 1``.
+    advance : callable, optional
+        ``advance(done, total)`` with the models trained so far in this build and the
+        models it has to train, once before the first stack and after every finished one
+        (the typed progress a progress bar reads; ``progress`` gets the words).
     """
     say = progress or _to_stderr
     start = time.perf_counter()
@@ -194,7 +199,7 @@ def build_library(config: BuildConfig, *, progress: Callable[[str], None] | None
     try:
         tasks = plan_tasks(config)
         library = Library(config.out, create=True, name=Path(config.out).name)
-        summary = _build(library, config, tasks, say, cancel, executor_factory, start)
+        summary = _build(library, config, tasks, say, cancel, executor_factory, start, advance)
         if config.representations and len(library):
             _register_representations(library, say)
         status = "complete" if not summary.failures else "incomplete"
@@ -214,7 +219,7 @@ def _to_stderr(line: str) -> None:
 
 
 def _build(library: Library, config: BuildConfig, tasks: list[Task], say, cancel, executor_factory,
-           start: float) -> BuildSummary:
+           start: float, advance: Callable[[int, int], None] | None = None) -> BuildSummary:
     """Record the build, skip the tasks already built, leave out the rows no featurizer
     can read, featurize once, then run the rest."""
     _start_record(library, config, tasks)
@@ -223,7 +228,7 @@ def _build(library: Library, config: BuildConfig, tasks: list[Task], say, cancel
     todo = [replace(t, exclude=tuple(sorted(r["row"] for r in unreadable.get(t.source_name, [])))) for t in todo]
     _prefeaturize(todo, say)
     summary = BuildSummary(str(config.out), planned, 0, skipped, len(tasks), 0.0, unreadable=unreadable)
-    recorder = _Recorder(library, summary, sum(len(t.model_ids) for t in todo), start, say)
+    recorder = _Recorder(library, summary, sum(len(t.model_ids) for t in todo), start, say, advance)
     try:
         run_tasks(todo, recorder, workers=config.workers, scheduler=config.scheduler, cancel=cancel,
                   executor_factory=executor_factory, say=say)
@@ -256,9 +261,12 @@ class _Recorder:
     """Writes each finished task's models to the library (one transaction per task),
     counts them in the summary and says how far the build is."""
 
-    def __init__(self, library: Library, summary: BuildSummary, total_models: int, start: float, say):
+    def __init__(self, library: Library, summary: BuildSummary, total_models: int, start: float, say,
+                 advance: Callable[[int, int], None] | None = None):
         self.library, self.summary, self.say = library, summary, say
         self.total_models, self.start = total_models, start
+        self.advance = advance or (lambda done, total: None)
+        self.advance(0, total_models)
 
     @property
     def trained_models(self) -> int:
@@ -273,6 +281,7 @@ class _Recorder:
         r2 = ", ".join(f"{c['metrics']['test']['r2']:.2f}" for _, c in items)
         self.say(f"[{done}/{self.total_models} models] {task.source_name} stack {task.stack}: "
                  f"test R2 {r2}; {rate:.1f} models/min, ~{left:.1f} min left")
+        self.advance(done, self.total_models)
 
     def fail(self, task: Task, message: str) -> None:
         self.summary.failures[f"{task.source_name}/{task.stack}"] = message

@@ -33,6 +33,11 @@ class SourceData:
                 "rows_available": int(len(self.table)), "rows_used": int(rows_used), **self.provenance}
 
 
+#: Valid rows a user's source table needs before pretraining on it is worth it (80/10/10
+#: splits leave 5 test rows at 50).
+MIN_SOURCE_ROWS = 50
+
+
 def from_registry(name: str) -> SourceData:
     """A registered dataset as pretraining source."""
     from core import datasets

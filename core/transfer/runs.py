@@ -15,6 +15,7 @@ run directory can be shared and reopened safely.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import platform
@@ -67,8 +68,10 @@ def save_run(result: ScreenResult, path: Path | None = None, libraries: list[str
     """Write a run directory (atomically: a temporary folder renamed at the end).
 
     ``owner`` (the dashboard's token of the browser that started the run, see
-    :class:`core.jobs.JobRegistry`) is kept in ``run.json`` so :func:`list_runs` can show a
-    browser its own runs; the command line leaves it empty.
+    :class:`core.jobs.JobRegistry`) is kept in ``run.json`` as its SHA-256 only
+    (:func:`owner_hash`), so :func:`list_runs` can show a browser its own runs while a
+    run folder that is shared or downloaded never gives the token away; the command line
+    leaves it empty.
     """
     path = Path(path) if path else new_run_dir(result.target.get("name", "run"))
     if path.exists() and any(path.iterdir()):
@@ -89,7 +92,8 @@ def save_run(result: ScreenResult, path: Path | None = None, libraries: list[str
             "config": result.config.to_dict(), "target": result.target, "summary": result.summary,
             "decision": result.decision.to_dict(),
             "libraries": libraries or sorted(set(result.ranking["library"].dropna()) - {""}),
-            "versions": versions(), "oof_index": ids, "skipped": result.skipped, "owner": owner,
+            "versions": versions(), "oof_index": ids, "skipped": result.skipped,
+            "owner_hash": owner_hash(owner),
             "splits": [[tr.tolist(), te.tolist()] for tr, te in result.splits],
             "outer_splits": [[tr.tolist(), te.tolist()] for tr, te in result.outer_splits]}
     (tmp / "run.json").write_text(json.dumps(meta, indent=1, default=_json_default))
@@ -142,13 +146,18 @@ def load_run(path: str | Path) -> ScreenResult:
                         skipped=meta.get("skipped", {}), meta=meta)
 
 
+def owner_hash(owner: str | None) -> str | None:
+    """The SHA-256 (hex) of a browser's owner token, what a run folder keeps of it."""
+    return hashlib.sha256(owner.encode()).hexdigest() if owner else None
+
+
 def _splits(pairs) -> list[tuple[np.ndarray, np.ndarray]]:
     return [(np.array(tr, dtype=int), np.array(te, dtype=int)) for tr, te in pairs]
 
 
 #: Columns of :func:`list_runs`.
 RUN_COLUMNS = ["run", "path", "created", "target", "domain", "rows", "recommended", "nested_mae", "transfer_helps",
-               "format_version", "title", "created_local", "unit", "owner", "verdict"]
+               "format_version", "title", "created_local", "unit", "owner_hash", "verdict"]
 
 
 def local_time(created: str | None, tz: tzinfo | None = None) -> str:
@@ -192,7 +201,7 @@ def list_runs(base: Path | None = None, owner: str | None = None, tz: tzinfo | N
             meta = json.loads(meta_path.read_text())
         except ValueError:
             continue
-        if owner is not None and meta.get("owner") != owner:
+        if owner is not None and meta.get("owner_hash") != owner_hash(owner):
             continue
         summary = meta.get("summary") or {}
         rows.append({"run": meta_path.parent.name, "path": str(meta_path.parent), "created": meta.get("created"),
@@ -203,7 +212,7 @@ def list_runs(base: Path | None = None, owner: str | None = None, tz: tzinfo | N
                      "transfer_helps": summary.get("transfer_helps"),
                      "format_version": meta.get("format_version", 1),
                      "title": run_title(meta, tz), "created_local": local_time(meta.get("created"), tz),
-                     "unit": meta["target"].get("unit") or "", "owner": meta.get("owner"),
+                     "unit": meta["target"].get("unit") or "", "owner_hash": meta.get("owner_hash"),
                      "verdict": summary.get("headline") or ""})
     frame = pd.DataFrame(rows, columns=RUN_COLUMNS)
     return frame.sort_values("created", ascending=False, kind="stable").reset_index(drop=True) if rows else frame

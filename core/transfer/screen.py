@@ -21,7 +21,7 @@ import pandas as pd
 from core.compute.device import device_label, resolve_device
 from core.domains import Domain, structure_key
 from core.errors import InputError
-from core.labels import candidate_label, members_label
+from core.labels import candidate_label, members_label, number
 from core.library import Library
 from core.transfer.candidate import Family
 from core.transfer.candidates import CROSSES, featurize_target, load_pool, select_models
@@ -376,9 +376,7 @@ def _control(ranking: pd.DataFrame) -> dict | None:
 
 
 def _fmt(value: float | None, unit: str) -> str:
-    if value is None or not np.isfinite(value):
-        return "n/a"
-    return f"{value:.3g}" + (f" {unit}" if unit else "")
+    return number(value, unit)  # the one format of numbers: the verdict says what the tiles say
 
 
 def verdict(summary: dict) -> str:

@@ -129,7 +129,7 @@ def run_handout(*, title: str, created: str, target: dict, summary: dict, rankin
 <style>{_CSS.replace('VERDICT', color)}</style></head>
 <body><main>
 <h1>Shotgun transfer learning: {_e(cut(str(target.get('name', 'target')), 90))}</h1>
-<div class="meta">{_e(title)}{'' if created and created in title else ' &middot; run ' + _e(created)} &middot;
+<div class="meta">{_e(title)}{'' if not created or created in title else ' &middot; run ' + _e(created)} &middot;
 {_e(target.get('domain', ''))} structures{(' &middot; ' + _e(settings)) if settings else ''}</div>
 <div class="verdict">{_e(summary.get('verdict', ''))}</div>
 <div class="two"><div><h2>The numbers</h2><table>{numbers}</table>

@@ -2,7 +2,7 @@
 
 import pytest
 
-from app_state import CandidateMode, Key, Page
+from app_state import Key, Page
 from core.library import Library
 from tests.app.conftest import open_page, texts
 
@@ -66,4 +66,3 @@ def test_an_empty_library_says_so(app, tmp_path):
     app.session_state[Key.LIBRARIES] = [str(tmp_path / "empty")]
     at = open_page(app, Page.LIBRARY)
     assert "hold no models" in texts(at.error)
-    assert CandidateMode.PICKED  # the enum the Transfer page offers for picked models exists

@@ -136,6 +136,7 @@ def test_url_cannot_point_outside_the_runs_folder(app, app_env):
 
 def test_past_runs_can_be_reopened_own_runs_first(app, app_env, saved_run):
     from app_state import RunsShown
+    from core.transfer.runs import owner_hash
 
     runs = app_env / "runs"
     runs.mkdir(exist_ok=True)
@@ -143,7 +144,7 @@ def test_past_runs_can_be_reopened_own_runs_first(app, app_env, saved_run):
     mine = runs / "mine"
     shutil.copytree(saved_run, mine)
     meta = json.loads((mine / "run.json").read_text())
-    meta["owner"] = app.session_state[Key.OWNER]
+    meta["owner_hash"] = owner_hash(app.session_state[Key.OWNER])
     meta["created"] = "2026-12-02T06:36:51.911329+00:00"
     (mine / "run.json").write_text(json.dumps(meta))
     at = open_page(app, Page.RESULTS)

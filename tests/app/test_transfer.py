@@ -169,7 +169,10 @@ def test_a_refresh_finds_the_running_screen_its_data_and_progress(app):
     import json
     from pathlib import Path
 
-    assert json.loads((Path(job.result["path"]) / "run.json").read_text())["owner"] == owner
+    from core.transfer.runs import owner_hash
+
+    saved = (Path(job.result["path"]) / "run.json").read_text()
+    assert json.loads(saved)["owner_hash"] == owner_hash(owner) and owner not in saved  # the token itself never
 
 
 def _set(at, kind, key, value):

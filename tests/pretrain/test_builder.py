@@ -54,9 +54,12 @@ def test_interrupted_build_keeps_finished_models_and_resumes(tmp_path):
         first = lib.ids()
         assert lib.manifest["builds"][-1]["status"] == "cancelled"  # kept, marked, and resumable
     assert len(first) == 2
-    lines = []
-    summary = build_library(config, progress=lines.append)
+    lines, steps = [], []
+    summary = build_library(config, progress=lines.append, advance=lambda done, total: steps.append((done, total)))
     assert summary.skipped_models == 2 and summary.trained_models == 4
+    # typed progress: the models this build trains (the resumed 2 not counted), a step per finished stack
+    assert steps[0] == (0, 4) and steps[-1] == (4, 4) and len(steps) >= 3
+    assert [d for d, _ in steps] == sorted(d for d, _ in steps) and {t for _, t in steps} == {4}
     assert any(line.startswith("resuming: 2 of 6") for line in lines)
     with Library(config.out) as lib:
         assert first <= lib.ids() and len(lib) == 6
