@@ -1,7 +1,7 @@
 """Streamlit entry point of the MDL workbench: navigation, theme, the sidebar.
 
 Run with ``streamlit run app.py`` (it listens on 127.0.0.1 only; see the README to serve
-a class).  Each page is a thin file in ``pages/`` that gathers inputs, calls ``core``
+a class).  Each page is a thin file in ``views/`` that gathers inputs, calls ``core``
 with one typed config object and renders the result; session keys and shared choices
 are enums in ``app_state``.
 
@@ -17,7 +17,7 @@ import streamlit as st
 from app_state import JobKind, Key, Page, libraries, owner, remember_owner
 from core.jobs import JobStatus, format_seconds
 from core.paths import ASSETS_DIR
-from pages._widgets import (announce, any_running, compute_text, dataset, device_text, latest_job, libraries_summary,
+from views._widgets import (announce, any_running, compute_text, dataset, device_text, latest_job, libraries_summary,
                             recent_jobs)
 
 ICON = ASSETS_DIR / "images" / "icon.png"  # a local file: a :material: icon would be fetched from Google

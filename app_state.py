@@ -13,7 +13,6 @@ from pathlib import Path
 
 import streamlit as st
 
-APP_SCRIPT = Path(__file__).resolve().parent / "app.py"
 
 
 class Key(StrEnum):
@@ -38,14 +37,14 @@ class Key(StrEnum):
 class Page(StrEnum):
     """Page files, relative to app.py (for st.switch_page and st.page_link)."""
 
-    HOME = "pages/home.py"
-    DATA = "pages/data.py"
-    LIBRARY = "pages/library.py"
-    TRANSFER = "pages/transfer.py"
-    RESULTS = "pages/results.py"
-    PREDICT = "pages/predict.py"
-    BUILD = "pages/build.py"
-    LEARN = "pages/learn.py"
+    HOME = "views/home.py"
+    DATA = "views/data.py"
+    LIBRARY = "views/library.py"
+    TRANSFER = "views/transfer.py"
+    RESULTS = "views/results.py"
+    PREDICT = "views/predict.py"
+    BUILD = "views/build.py"
+    LEARN = "views/learn.py"
 
 
 class JobKind(StrEnum):
@@ -159,23 +158,3 @@ def run_path() -> Path | None:
     """The run shown on Results and Predict, if any."""
     value = st.session_state.get(Key.RUN_PATH)
     return Path(value) if value else None
-
-
-def ensure_navigation() -> None:
-    """Run app.py first when Streamlit ran a page file on its own (legacy pages/ mode).
-
-    Streamlit treats an app that has a ``pages/`` folder as an old-style multipage app
-    until ``st.navigation`` has run once in the process: a first request for a page URL
-    (e.g. a bookmarked ``/results?run=...``) then runs that page file alone, without
-    app.py's navigation, settings and sidebar, and lists every file of ``pages/`` as a
-    page.  Every page calls this first: it switches the legacy mode off and runs app.py
-    in its place, which routes to this same page; no rerun, so no click is lost.
-    """
-    import runpy
-
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        runpy.run_path(str(APP_SCRIPT), run_name="__main__")
-        st.stop()

@@ -53,7 +53,7 @@ def open_page(at: AppTest, page: str) -> AppTest:
 
 def wait_for_jobs(at: AppTest, timeout: float = 120.0) -> AppTest:
     """Rerun the app until this session has no running job (and once more to show the result)."""
-    from pages._widgets import job_registry
+    from views._widgets import job_registry
 
     owner = at.session_state[Key.OWNER]
     end = time.monotonic() + timeout

@@ -218,7 +218,7 @@ def test_nine_rows_are_accepted_with_the_setting_that_can_run(data_page):
 
 
 def test_structures_in_messages_are_code_not_markdown():
-    from pages._widgets import md_message
+    from views._widgets import md_message
 
     text = "Screen failed: morgan cannot read '*c1ccc(n(*)c2)cc1': Can't kekulize mol [atoms 7_8]"
     assert md_message(text) == ("Screen failed: morgan cannot read `*c1ccc(n(*)c2)cc1`: Can't kekulize mol "

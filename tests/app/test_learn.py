@@ -7,7 +7,7 @@ import time
 from app_state import JobKind, Key, Page
 from core.demo import ClassDemo, intensive_in_map, intensive_pairs, lessons
 from core.labels import number
-from pages._widgets import job_registry
+from views._widgets import job_registry
 from tests.app.conftest import open_page, texts, wait_for_jobs
 
 

@@ -12,7 +12,7 @@ from tests.app.conftest import APP, open_page, texts
 def test_two_sessions_are_isolated(app_env):
     from streamlit.testing.v1 import AppTest
 
-    from pages._widgets import job_registry
+    from views._widgets import job_registry
 
     first = AppTest.from_file(APP, default_timeout=120).run()
     second = AppTest.from_file(APP, default_timeout=120).run()

@@ -86,7 +86,7 @@ def test_picked_models_mode_needs_picks(app):
 
 def test_progress_and_cancel(app):
     """A running job shows a progress bar with the time left and a cancel button that stops it."""
-    from pages._widgets import job_registry
+    from views._widgets import job_registry
 
     at = with_dataset(app, small_dataset())
     release, reported = threading.Event(), threading.Event()
@@ -132,7 +132,7 @@ def test_a_refresh_finds_the_running_screen_its_data_and_progress(app):
     """After a refresh the Transfer page shows the running screen's progress (and its data), the
     sidebar says it runs; when it ends the sidebar says so and Results opens its run."""
     from core.jobs import screen_work
-    from pages._widgets import job_registry
+    from views._widgets import job_registry
 
     at = with_dataset(app, small_dataset())
     owner = at.session_state[Key.OWNER]

@@ -113,7 +113,7 @@ def test_class_demo_in_one_click_with_its_lessons_and_handout(server, browser):
 
 def test_first_request_for_a_page_url_gets_the_apps_navigation(browser, runs_dir):
     """A fresh server whose first request is a deep link still runs app.py (not Streamlit's
-    legacy listing of the files in pages/)."""
+    legacy listing of the files of a pages/ folder)."""
     from tests.browser.conftest import AppServer
 
     fresh = AppServer(runs_dir).start()

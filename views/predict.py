@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from app_state import InputMode, Key, ensure_navigation
+from app_state import InputMode, Key
 from core.domains import IDENTIFIER, Domain
 from core.errors import InputError, LibraryError
 from core.transfer.predict import predict
@@ -15,10 +15,9 @@ from core.tables import read_lines
 from core.validation import validate
 from core.labels import GLOSSARY, column_title, cut, ranking_labels, recommended_label
 from core.transfer.runs import run_title
-from pages._verdict import fmt
-from pages._widgets import browser_timezone, download_table, run_or_stop, show_table, upload_limit_mb, upload_table
+from views._verdict import fmt
+from views._widgets import browser_timezone, download_table, run_or_stop, show_table, upload_limit_mb, upload_table
 
-ensure_navigation()
 
 st.title("Predict new structures")
 path, result = run_or_stop("Predictions come from a finished run. Run a screen on the Transfer page, or reopen "

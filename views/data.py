@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_state import ENDS_LABELS, Duplicates, Key, Page, ensure_navigation
+from app_state import ENDS_LABELS, Duplicates, Key, Page
 from core import datasets
 from core.domains import IDENTIFIER, Domain, EndsConvention
 from core.errors import InputError
@@ -15,10 +15,9 @@ from core.viz.data import target_histogram
 from core.viz.depict import preview_html, preview_table
 from core.viz.theme import axis_label
 from core.workspace import EXAMPLE_ROWS, from_report, load_example, rows_advice
-from pages._widgets import (dataset, dataset_caption, download_csv, md_message, show_figure, show_message,
+from views._widgets import (dataset, dataset_caption, download_csv, md_message, show_figure, show_message,
                             upload_limit_mb, upload_table, validate_table, viewer_3d)
 
-ensure_navigation()
 
 
 st.title("Data")

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_state import Key, Page, ensure_navigation, libraries
+from app_state import Key, Page, libraries
 from core import datasets
 from core.domains import Domain
 from core.workspace import EXAMPLE_ROWS, EXAMPLES, load_example
-from pages._widgets import device_text, libraries_summary, library_names
+from views._widgets import device_text, libraries_summary, library_names
 
-ensure_navigation()
 
 DOMAIN_LABEL = {Domain.MOLECULE: "molecules", Domain.INORGANIC: "inorganic", Domain.POLYMER: "polymers"}
 SHORT = {"freesolv": "FreeSolv", "steels_yield": "Steel strength", "polymer_tg_common": "Polymer Tg"}

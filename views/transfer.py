@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_state import CandidateMode, JobKind, Key, Page, ensure_navigation, libraries, owner, scheduler
+from app_state import CandidateMode, JobKind, Key, Page, libraries, owner, scheduler
 from core.errors import InputError
 from core.jobs import screen_work
 from core.labels import GLOSSARY, baseline_label, strategy_label
@@ -13,11 +13,10 @@ from core.transfer.config import rows_needed, suggest_config
 from core.transfer.cv import SCHEMES, CVScheme
 from core.transfer.strategies import BASELINES, STRATEGIES
 from core.workspace import PRESET_NOTES, SCREEN_PRESETS, screen_preset
-from pages._verdict import verdict_box
-from pages._widgets import (compute_text, dataset, dataset_caption, device_text, glossary, job_panel, latest_job,
+from views._verdict import verdict_box
+from views._widgets import (compute_text, dataset, dataset_caption, device_text, glossary, job_panel, latest_job,
                             libraries_summary, submit)
 
-ensure_navigation()
 
 CV_LABELS = {"kfold": "k-fold", "repeated": "repeated k-fold", "loo": "leave-one-out",
              "extrapolation": "extrapolation (train on the lower 80%, test on the top 20%)"}

@@ -8,13 +8,12 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from app_state import Key, Page, ensure_navigation, libraries
+from app_state import Key, Page, libraries
 from core.domains import Domain
 from core.viz.library import architecture_figure, facet_counts, models_per_property, source_metrics
 from core.labels import column_help, column_title, descriptor_label, net_number
-from pages._widgets import library_names, model_card, query_models, show_figure
+from views._widgets import library_names, model_card, query_models, show_figure
 
-ensure_navigation()
 
 #: Columns of the models table, most important first (the name and test R² stay in view).
 SHOWN = ["name", "test_r2", "entry", "domain", "property", "unit", "descriptor", "test_mae", "test_spearman",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_state import JobKind, Page, ensure_navigation, libraries, owner, scheduler
+from app_state import JobKind, Page, libraries, owner, scheduler
 from core.demo import INTENSIVE_FAMILIES, ClassDemo, intensive_in_map, intensive_pairs, lessons
 from core.errors import InputError
 from core.jobs import screen_work, transferability_work
@@ -16,11 +16,10 @@ from core.viz.handout import run_handout
 from core.viz.heatmap import heatmap_figure
 from core.viz.library import architecture_figure, architecture_name
 from core.viz.ranking import error_distribution
-from pages._verdict import honest_tiles, recommended_parity, verdict_box
-from pages._widgets import (browser_timezone, job_panel, latest_job, libraries_summary, load_run, model_card,
+from views._verdict import honest_tiles, recommended_parity, verdict_box
+from views._widgets import (browser_timezone, job_panel, latest_job, libraries_summary, load_run, model_card,
                             query_models, show_figure, show_table, submit)
 
-ensure_navigation()
 
 DEMO = ClassDemo()
 COMPARED = ("polymer_tg_common", "freesolv")

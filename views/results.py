@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from app_state import HeatmapAxis, JobKind, Page, ensure_navigation, libraries
+from app_state import HeatmapAxis, JobKind, Page, libraries
 from core.demo import lessons
 from core.domains import Domain
 from core.jobs import learning_work, transferability_work
@@ -21,11 +21,10 @@ from core.viz.curves import learning_curve_figure
 from core.viz.handout import run_handout
 from core.viz.heatmap import heatmap_figure, improvement_by_strategy
 from core.viz.ranking import error_distribution, oof_frame, parity_choices, ranking_figure
-from pages._verdict import honest_tiles, recommended_parity, verdict_box
-from pages._widgets import (browser_timezone, download_csv, download_table, glossary, job_panel, past_runs_picker,
+from views._verdict import honest_tiles, recommended_parity, verdict_box
+from views._widgets import (browser_timezone, download_csv, download_table, glossary, job_panel, past_runs_picker,
                             run_or_stop, show_figure, show_table, submit)
 
-ensure_navigation()
 
 #: Ranking columns, most important first; the first three stay in view while the rest scroll.
 RANK_COLUMNS = ["rank", "what", "cv_mae", "how", "improvement_pct", "family", "cv_mae_std", "r2", "property",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_state import ENDS_LABELS, JobKind, Key, ensure_navigation, libraries, scheduler
+from app_state import ENDS_LABELS, JobKind, Key, libraries, scheduler
 from core.compute.dask_backend import describe
 from core.domains import Domain, EndsConvention
 from core.errors import InputError
@@ -15,10 +15,9 @@ from core.pretrain.sources import MIN_SOURCE_ROWS
 from core.tables import split_unit, table_format_note
 from core.validation import detect, numeric_columns
 from core.workspace import available_libraries, new_user_library, slug, user_libraries_dir
-from pages._widgets import (compute_text, consume, download_csv, job_panel, latest_job, show_message, submit,
+from views._widgets import (compute_text, consume, download_csv, job_panel, latest_job, show_message, submit,
                             upload_limit_mb, upload_table, validate_table, workers_table)
 
-ensure_navigation()
 
 st.title("Build library")
 
