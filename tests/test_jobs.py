@@ -7,7 +7,7 @@ import time
 import pytest
 
 from core.errors import CancelledError, InputError
-from core.jobs import (Job, JobRegistry, JobStatus, ScreenProgress, estimate_time_left, format_seconds, new_owner,
+from core.jobs import (STAGE_WORDS, Job, JobRegistry, JobStatus, ScreenProgress, estimate_time_left, format_seconds, new_owner,
                        screen_work, valid_owner)
 
 
@@ -86,14 +86,15 @@ def test_registry_keeps_owners_apart_and_queues_work():
     gate, started = threading.Event(), threading.Event()
     first = registry.submit("alice", lambda r: started.set() or gate.wait(10), name="a", kind="screen")
     assert started.wait(5)  # alice's job holds the one slot before bob's is submitted
-    second = registry.submit("bob", lambda r: "b", name="b", kind="screen")
-    time.sleep(0.5)
-    assert second.snapshot().status is JobStatus.QUEUED  # waits for alice's job: one at a time
+    ran = threading.Event()
+    second = registry.submit("bob", lambda r: ran.set() or "b", name="b", kind="screen")
+    # bob's work has not started half a second later (it would have, without the machine-wide slot)
+    assert not ran.wait(0.5) and second.snapshot().status is JobStatus.QUEUED
     assert registry.jobs("alice") == [first] and registry.jobs("bob") == [second]
     assert registry.latest("bob", "screen") is second and registry.latest("bob", "build") is None
     assert registry.get("alice", second.id) is None
     gate.set()
-    assert second.wait(10) and second.result == "b"
+    assert second.wait(10) and second.result == "b" and ran.is_set()
     assert registry.running("alice") == [] and registry.running("bob") == []
 
 
@@ -155,7 +156,13 @@ def test_screen_work_saves_a_run(tiny_library, tmp_path):
     owned = run(screen_work(target, [tiny_library], config, runs_base=tmp_path, owner="b" * 32))
     saved = (owned.result["path"] / "run.json").read_text()
     assert json.loads(saved)["owner_hash"] == owner_hash("b" * 32) and "b" * 32 not in saved  # a hash, not the token
-    assert any("nested estimate" in line for line in job.snapshot().logs)
+    # typed progress of every stage, the nested estimate included, reaches the job's bar
+    report = _Recorded()
+    screen_work(target, [tiny_library], config, save=False)(report)
+    stages = {m.split(" ")[0] for m in report.messages}
+    assert any(m.startswith(STAGE_WORDS["nested"]) for m in report.messages), stages
+    assert any(m.startswith(STAGE_WORDS["stage 1"]) for m in report.messages), stages
+    assert max(report.fractions) > 0.9
 
 
 def test_screen_work_reports_bad_input(tiny_library, tmp_path):
@@ -172,10 +179,11 @@ class _Recorded:
     """A stand-in for the Reporter a job hands its work: it records what it is told."""
 
     def __init__(self):
-        self.fractions, self.lines = [], []
+        self.fractions, self.lines, self.messages = [], [], []
 
     def progress(self, fraction, message=""):
         self.fractions.append(fraction)
+        self.messages.append(message)
 
     def log(self, line):
         self.lines.append(line)

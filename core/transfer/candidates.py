@@ -90,9 +90,12 @@ class CandidatePool:
         return any(rep.id == model_id for rep in self.representations.values())
 
     def net(self, model_id: str) -> NetArrays | None:
-        """The net of a model id (None for a representation entry)."""
-        key = self.descriptor_of(model_id)
-        return None if key in self.representations else self.nets[key][model_id]
+        """The net of a model id (None for a representation entry).  A net may read the
+        very descriptor a representation is (nets on element-embedding statistics), so
+        the id decides, not the descriptor."""
+        if self.is_representation(model_id):
+            return None
+        return self.nets[self.descriptor_of(model_id)][model_id]
 
 
 def select_models(libraries: list[Library], target_domain: Domain, *, search: str | None = None,

@@ -56,3 +56,20 @@ def test_training_overlap_is_warned_about_or_excluded(with_representations):
     assert "chemprop-admet-reg-m0" not in set(excluded.ranking["model_id"])
     plain = screen(target, with_representations, fast_config(nested=False, representations=False))
     assert not plain.ranking["kind"].eq("representation").any()
+
+
+def test_nets_on_a_representations_descriptor_are_refitted_as_nets():
+    """The starter library's nets on element-embedding statistics read the very descriptor
+    that the element-embedding representations are: stage 2 must still refit them as nets."""
+    from pathlib import Path
+
+    starter = Library(Path(__file__).resolve().parents[2] / "assets" / "library")
+    nets = starter.models(source="aflow_bulk_modulus", columns=["id", "descriptor"])
+    on_embeddings = set(nets.loc[nets["descriptor"] == "element_embedding", "id"])
+    assert on_embeddings, "the starter library has nets on element embeddings"
+    chosen = tuple(sorted(on_embeddings)) + ("embedding-megnet16",)  # same featurizer and settings as ...-megnet16-s0-07
+    result = screen(example_target("steels_yield", 30), [starter],
+                    fast_config(model_ids=chosen, top=len(chosen), nested=False, controls=False))
+    refits = result.ranking[(result.ranking["stage"] == 2) & (result.ranking["family"] == "transfer")]
+    assert on_embeddings <= set(refits["model_id"]) and "embedding-megnet16" in set(refits["model_id"])
+    assert np.isfinite(refits["cv_mae"]).all()
