@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import torch
 
 from core.errors import InputError
@@ -22,8 +24,12 @@ def resolve_device(name: str = "auto") -> torch.device:
 
 
 def device_label(device: torch.device | str | None = None) -> str:
-    """Human-readable device: ``CPU (2 threads)`` or the GPU's name."""
+    """Human-readable device: ``CPU (2 cores)`` or the GPU's name.
+
+    The cores of the machine, not torch's current thread count: a screen in flight runs
+    its threads one torch thread each, and the label must not change while it does."""
     device = torch.device(device) if device is not None else resolve_device("auto")
     if device.type == "cuda":
         return f"GPU: {torch.cuda.get_device_name(device)}"
-    return f"CPU ({torch.get_num_threads()} threads)"
+    cores = os.cpu_count() or 1
+    return f"CPU ({cores} core{'s' if cores != 1 else ''})"
