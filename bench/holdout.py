@@ -5,8 +5,8 @@ each): a screen of N rows with the CLI defaults, then the run's *recommended* mo
 predicts every other row of the example (structures of the training rows excluded).  Its
 test MAE is compared with random forests (300 trees, scikit-learn defaults otherwise)
 trained on the same N rows on Morgan counts, on RDKit 2D descriptors (molecules and
-polymers) and on composition features (inorganic), and the empirical coverage of its 90%
-prediction interval is measured.  Then 10 seeded pure-noise targets of 40 rows
+polymers) and on composition features and element fractions (inorganic), and the
+empirical coverage of its 90% prediction interval is measured.  Then 10 seeded pure-noise targets of 40 rows
 (molecules, polymers and formulas): the screen's ``transfer_helps`` should be false.
 
 Representations whose training data contain the target's structures (Chemprop's ADMET
@@ -49,7 +49,7 @@ from core.transfer.screen import ScreenConfig, Target, screen  # noqa: E402
 
 #: Random-forest baselines per domain: the descriptors a user would reach for.
 FORESTS = {Domain.MOLECULE: ("morgan", "rdkit2d"), Domain.POLYMER: ("morgan", "rdkit2d"),
-           Domain.INORGANIC: ("composition",)}
+           Domain.INORGANIC: ("composition", "element_fraction")}
 #: Structures of the noise targets come from these examples.
 NOISE_FROM = {Domain.MOLECULE: "freesolv", Domain.POLYMER: "polymer_tg_common", Domain.INORGANIC: "expt_gap"}
 MIN_TEST = 30

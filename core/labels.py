@@ -33,6 +33,7 @@ DESCRIPTORS = {
     "maccs": "MACCS keys",
     "rdkit2d": "RDKit 2D descriptors",
     "composition": "composition features",
+    "element_fraction": "element fractions",
     "structure": "composition and structure features",
     "chemprop_admet": "Chemprop fingerprint",
     "chgnet_crystal": "CHGNet crystal features",
@@ -76,6 +77,7 @@ SCRATCH = {
     "ridge": "ridge",
     "scratch_ridge": "ridge (penalty by inner CV)",
     "scratch_rf": "random forest",
+    "scratch_et": "extremely randomised trees",
     "scratch_net": "net",
     "scratch_mean": "the mean of the training targets",
 }

@@ -233,7 +233,7 @@ SCREEN_PRESETS: dict[str, dict] = {
     "quick": dict(top=5, nested_top=2, rf_trees=25),
     "standard": dict(),  # ScreenConfig's defaults, the CLI's too
     "thorough": dict(top=30, nested_top=8, nested_repeats=2, rf_trees=200, strategies=("rf", "bayes_ridge"),
-                     baselines=("scratch_rf", "scratch_mean", "scratch_ridge"), cv=CVScheme("repeated", k=5, repeats=3)),
+                     baselines=("scratch_rf", "scratch_et", "scratch_mean", "scratch_ridge"), cv=CVScheme("repeated", k=5, repeats=3)),
 }
 PRESET_NOTES = {
     "quick": "the 5 best models refitted with a random forest of 25 trees, 2 refits per outer fold of the nested "

@@ -84,7 +84,7 @@ def _engine_args(p) -> None:
                    help="stage-2 strategy (repeatable; default rf); ridge on frozen features is always scored in "
                         "stage 1")
     p.add_argument("--baseline", action="append", choices=BASELINES.names(),
-                   help="scratch baseline besides raw-descriptor ridge (repeatable; default scratch_rf)")
+                   help="scratch baseline besides raw-descriptor ridge (repeatable; default " + " ".join(d.baselines) + ")")
     p.add_argument("--layers", type=int, default=d.layers, choices=[1, 2, 3], help="last hidden layers as features")
     p.add_argument("--ensemble", type=int, default=d.ensemble,
                    help="most members of the delivered ensemble: the best candidates within one standard error of "

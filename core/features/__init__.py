@@ -1,14 +1,15 @@
 """Featurizers: scikit-learn transformers from structure strings to fixed columns.
 
-=============  ===========================  ==========================================
-name           domains                      columns
-=============  ===========================  ==========================================
-morgan         molecule, polymer            Morgan counts, ``n_bits`` (default 2048)
-maccs          molecule, polymer            167 MACCS keys
-rdkit2d        molecule, polymer            216 RDKit 2D descriptors
-composition    inorganic                    290 (classic) or 406 (full) XenonPy-style
-structure      inorganic (CIF text)         290 composition + 17 structural
-=============  ===========================  ==========================================
+================  ===========================  ==========================================
+name              domains                      columns
+================  ===========================  ==========================================
+morgan            molecule, polymer            Morgan counts, ``n_bits`` (default 2048)
+maccs             molecule, polymer            167 MACCS keys
+rdkit2d           molecule, polymer            216 RDKit 2D descriptors
+composition       inorganic                    290 (classic) or 406 (full) XenonPy-style
+element_fraction  inorganic                    94 atomic fractions, H to Pu
+structure         inorganic (CIF text)         290 composition + 17 structural
+================  ===========================  ==========================================
 
 Polymers use the molecule featurizers on the repeat unit (see
 :mod:`core.features.polymer` for how the ``*`` ends are handled), which is also how
@@ -29,13 +30,13 @@ from core.domains import Domain
 from core.errors import InputError
 from core.features.base import FeaturizationError, Featurizer
 from core.features.checks import DEFAULT_FEATURIZERS, as_featurizers, default_featurizers, failed_rows
-from core.features.composition import CompositionDescriptors
+from core.features.composition import CompositionDescriptors, ElementFractions
 from core.features.molecule import MACCSKeys, MorganCounts, RDKit2D
 from core.features.structure import StructureDescriptors
 from core.registry import Registry
 
 FEATURIZERS: Registry[type[Featurizer]] = Registry("featurizer")
-for _cls in (MorganCounts, MACCSKeys, RDKit2D, CompositionDescriptors, StructureDescriptors):
+for _cls in (MorganCounts, MACCSKeys, RDKit2D, CompositionDescriptors, ElementFractions, StructureDescriptors):
     FEATURIZERS.add(_cls.name, _cls)
 
 #: The featurizer used when a domain is given but no kind.

@@ -23,7 +23,7 @@ class Family(str, Enum):
 #: Stage-1 strategies (closed-form ridge, scored for every model) and what they read.
 STAGE1 = {"ridge": "frozen", "ridge+raw": "frozen+raw"}
 #: Short names of the scratch strategies in ids.
-_SCRATCH_SHORT = {"ridge": "ridge", "scratch_rf": "rf", "scratch_ridge": "ridgecv", "scratch_net": "net",
+_SCRATCH_SHORT = {"ridge": "ridge", "scratch_rf": "rf", "scratch_et": "et", "scratch_ridge": "ridgecv", "scratch_net": "net",
                   "scratch_mean": "mean"}
 #: Ranking ``kind`` of the stage-2 strategies that are not frozen-feature ridges.
 _KIND = {"finetune_last": "finetune", "finetune_all": "finetune"}
@@ -39,7 +39,7 @@ class Candidate:
     strategy : str
         ``ridge`` / ``ridge+raw`` (stage 1), a stage-2 strategy (``rf``, ``bayes_ridge``,
         ``gp``, ``finetune_last``, ``finetune_all``) or a scratch baseline (``ridge`` in
-        stage 1; ``scratch_rf``, ``scratch_ridge``, ``scratch_net`` in stage 2).
+        stage 1; ``scratch_rf``, ``scratch_et``, ``scratch_ridge``, ``scratch_net`` in stage 2).
     descriptor : str
         Key of the descriptor the estimator reads (:func:`core.transfer.candidates.descriptor_key`).
     descriptor_label : str

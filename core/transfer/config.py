@@ -26,8 +26,8 @@ class ScreenConfig:
     strategies : tuple of str
         Stage-2 strategies refitted on the top models (see core.transfer.strategies).
     baselines : tuple of str
-        Scratch baselines besides the closed-form raw ridge (``scratch_rf``, ``scratch_mean``,
-        ``scratch_ridge``, ``scratch_net``).
+        Scratch baselines besides the closed-form raw ridge (``scratch_rf``, ``scratch_et``,
+        ``scratch_mean``, ``scratch_ridge``, ``scratch_net``).
     layers : int
         Last hidden layers used as frozen features (1, 2 or 3).
     top : int
@@ -60,7 +60,7 @@ class ScreenConfig:
 
     cv: CVScheme = field(default_factory=CVScheme)
     strategies: tuple[str, ...] = ("rf",)
-    baselines: tuple[str, ...] = ("scratch_rf", "scratch_mean")
+    baselines: tuple[str, ...] = ("scratch_rf", "scratch_et", "scratch_mean")
     layers: int = 1
     top: int = 10
     ensemble: int = 5

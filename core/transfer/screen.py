@@ -24,7 +24,7 @@ from core.errors import InputError
 from core.labels import candidate_label, members_label, number
 from core.library import Library
 from core.transfer.candidate import Family
-from core.transfer.candidates import CROSSES, featurize_target, load_pool, select_models
+from core.transfer.candidates import CROSSES, add_scratch_descriptors, featurize_target, load_pool, select_models
 from core.transfer.config import MIN_ROWS, ScreenConfig, rows_needed, suggest_config  # noqa: F401 (re-exported)
 from core.transfer.netstore import TwinStore
 from core.transfer.intervals import conformal_halfwidth
@@ -155,6 +155,7 @@ def screen(target: Target, libraries: list[Library], config: ScreenConfig | None
                           cif=target.cifs is not None)
     frame, overlap = _training_overlap(frame, libraries, target, config, say)
     pool = load_pool(libraries, frame)
+    add_scratch_descriptors(pool, target.domain)
     tell("featurize", 0, len(pool.featurizers))
     descriptors, unreadable = featurize_target(pool, target.structures, target.cifs)
     tell("featurize", len(pool.featurizers), len(pool.featurizers))

@@ -211,7 +211,7 @@ def run_stage1(pool: CandidatePool, descriptors: dict[str, np.ndarray], y: np.nd
     """
     out = {s.name: ScopeScores() for s in scopes}
     options = dict(layers=layers, combos=combos, penalties=penalties, device=str(device), dtype=dtype)
-    for key in pool.nets:  # the closed-form scratch baselines, one per descriptor
+    for key in pool.raw_keys:  # the closed-form scratch baselines, one per descriptor
         merged = score_raw(key, pool.label(key), descriptors[key], y, scopes, penalties=penalties, device=device,
                            dtype=dtype)
         for s in scopes:

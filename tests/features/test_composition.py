@@ -55,3 +55,21 @@ def test_errors_name_the_row():
         f.transform(["Xx"])
     with pytest.raises(InputError, match="stats must be"):
         make_featurizer("composition", {"stats": "fancy"})
+
+
+def test_element_fractions_are_atomic_fractions_h_to_pu():
+    f = make_featurizer("element_fraction").fit()
+    X = f.transform(["Fe2O3", "O6Fe4", "Fe0.7Cr0.18Ni0.12"])
+    names = list(f.get_feature_names_out())
+    assert X.shape == (3, 94) and names[0] == "fraction:H" and names[-1] == "fraction:Pu"
+    assert _col(f, X, "fraction:Fe")[0] == pytest.approx(0.4) and _col(f, X, "fraction:O")[0] == pytest.approx(0.6)
+    assert np.allclose(X[0], X[1])  # a formula and its multiple are the same composition
+    assert _col(f, X, "fraction:Cr")[2] == pytest.approx(0.18)
+    assert np.allclose(X.sum(axis=1), 1.0)
+
+
+def test_element_fractions_report_the_row_they_cannot_read():
+    f = make_featurizer("element_fraction").fit()
+    with pytest.raises(InputError, match="has no elemental features for Am") as info:
+        f.transform(["NaCl", "Am2O3"])
+    assert info.value.index == 1

@@ -51,7 +51,7 @@ def test_spec_round_trip_and_registry():
     g = from_spec(f.spec())
     assert g.get_params() == f.get_params()
     assert np.array_equal(f.transform(["CCN"]), g.transform(["CCN"]))
-    assert set(FEATURIZERS.names()) == {"morgan", "maccs", "rdkit2d", "composition", "structure", "chemprop_admet",
-                                        "element_embedding", "chgnet_crystal"}
+    assert set(FEATURIZERS.names()) == {"morgan", "maccs", "rdkit2d", "composition", "element_fraction", "structure",
+                                        "chemprop_admet", "element_embedding", "chgnet_crystal"}
     assert kinds_for("polymer") == ["morgan", "maccs", "rdkit2d", "chemprop_admet"]
-    assert kinds_for("inorganic") == ["composition", "element_embedding"]  # CIF-only ones left out
+    assert kinds_for("inorganic") == ["composition", "element_fraction", "element_embedding"]  # CIF-only ones left out

@@ -4,6 +4,7 @@ import pytest
 from core.domains import Domain
 from core.errors import InputError
 from core.transfer.cv import CVScheme
+from core.transfer.predict import predict
 from core.transfer.screen import Target, screen
 
 from tests.transfer.conftest import example_target, fast_config
@@ -184,9 +185,18 @@ def test_bad_inputs_give_clear_errors(libraries, mol_target, inorg_target):
 
 
 def test_inorganic_target_uses_only_inorganic_models(libraries, inorg_target):
-    result = screen(inorg_target, libraries, fast_config(nested=False))
+    result = screen(inorg_target, libraries, fast_config(nested=False, baselines=("scratch_rf", "scratch_et")))
     assert set(result.ranking["model_domain"]) - {""} == {"inorganic"}
-    assert set(result.ranking["descriptor"]) - {""} == {"composition"}
+    # element fractions are read by the scratch baselines although no net of the library reads them
+    assert set(result.ranking["descriptor"]) - {""} == {"composition", "element_fraction"}
+    fractions = result.ranking[result.ranking["descriptor"] == "element_fraction"]
+    assert set(fractions["family"]) == {"scratch"}
+    assert {"scratch|ridge|element_fraction", "scratch|rf|element_fraction",
+            "scratch|et|element_fraction"} <= set(fractions["candidate"])
+    out = predict(result, ["Fe0.7Cr0.18Ni0.12", "Fe0.98C0.02"], candidate="scratch|et|element_fraction",
+                  libraries=libraries)
+    assert np.isfinite(out.table["prediction"]).all()
+    assert out.table["prediction"].nunique() == 2  # the additions change the prediction
 
 
 def test_polymer_target_screens_molecule_models(libraries):
@@ -214,8 +224,6 @@ def test_an_unreadable_row_is_left_out_and_said(libraries, mol_target, monkeypat
     assert len(result.y) == len(mol_target.y) - 1 and bad not in result.structures
     assert list(result.summary["unreadable"]) == ["5"] and "MACCS" in result.summary["unreadable"]["5"]
     assert any("left out 1 structure" in m and "line 5" in m for m in messages)
-    from core.transfer.predict import predict
-
-    out = predict(result, ["CCO", bad], libraries=libraries)
+    out = predict(result, ["CCO", bad], candidate="scratch|ridge|maccs", libraries=libraries)
     assert np.isfinite(out.table["prediction"][0]) and np.isnan(out.table["prediction"][1])
     assert "MACCS" in out.table["problem"][1] and out.table["problem"][0] == ""
