@@ -8,7 +8,7 @@ from app_state import ENDS_LABELS, JobKind, Key, libraries, scheduler
 from core.compute.dask_backend import describe
 from core.domains import Domain, EndsConvention
 from core.errors import InputError
-from core.jobs import build_work
+from core.work import build_work
 from core.pretrain.builder import BuildConfig
 from core.pretrain.presets import PRESETS
 from core.pretrain.sources import MIN_SOURCE_ROWS

@@ -7,7 +7,7 @@ import streamlit as st
 from app_state import JobKind, Page, libraries, owner, scheduler
 from core.demo import INTENSIVE_FAMILIES, ClassDemo, intensive_in_map, intensive_pairs, lessons
 from core.errors import InputError
-from core.jobs import screen_work, transferability_work
+from core.work import screen_work, transferability_work
 from core.labels import GLOSSARY
 from core.transfer.runs import local_time, run_title
 from core.transfer.screen import ScreenConfig

@@ -12,7 +12,7 @@ import streamlit as st
 from app_state import HeatmapAxis, JobKind, Page, libraries
 from core.demo import lessons
 from core.domains import Domain
-from core.jobs import learning_work, transferability_work
+from core.work import learning_work, transferability_work
 from core.labels import FAMILIES, cut, members_label, number, ranking_labels
 from core.learning import LearningConfig, default_sizes
 from core.transfer.runs import local_time, run_title

@@ -6,7 +6,7 @@ import streamlit as st
 
 from app_state import CandidateMode, JobKind, Key, Page, libraries, owner, scheduler
 from core.errors import InputError
-from core.jobs import screen_work
+from core.work import screen_work
 from core.labels import GLOSSARY, baseline_label, strategy_label
 from core.transfer.candidates import CROSSES
 from core.transfer.config import rows_needed, suggest_config

@@ -149,6 +149,52 @@ def screen(target: Target, libraries: list[Library], config: ScreenConfig | None
     tell = progress or (lambda stage, done, total: None)
     times: dict[str, float] = {}
     t0 = time.perf_counter()
+    prep = _prepare(target, libraries, config, cancel, tell, say)
+    ctx, scopes, outer = prep.ctx, prep.scopes, prep.outer
+    times["featurize"] = time.perf_counter() - t0
+
+    t1 = time.perf_counter()
+    device = resolve_device(config.device)
+    stage1, workers = _stage1(ctx, scopes, device, tell, say)
+    times["stage1"] = time.perf_counter() - t1
+    if ctx.pool.skipped:
+        say(f"skipped {len(ctx.pool.skipped)} models that could not be loaded: "
+            + "; ".join(list(ctx.pool.skipped.values())[:3]))
+    say(f"stage 1: {ctx.pool.n_models} models (and {ctx.pool.n_models if ctx.controls else 0} random twins) x "
+        f"{len(scopes)} scopes in {times['stage1']:.1f} s")
+
+    t2 = time.perf_counter()
+    scored = stage1["full"] + stage2(ctx, scopes[0], stage1["full"], config.top,
+                                     progress=lambda d, t: tell("stage 2", d, t))
+    times["stage2"] = time.perf_counter() - t2
+
+    t3 = time.perf_counter()
+    estimates = None
+    if outer:
+        tell("nested", 0, len(outer))
+        estimates = nested_estimates(ctx, stage1, scopes[1:], outer, progress=lambda d, t: tell("nested", d, t))
+        for p, est in estimates.items():
+            say(f"nested estimate of the {p.value} procedure: MAE {est.mae:.4g}")
+    times["nested"] = time.perf_counter() - t3
+    return _result(prep, scored, estimates, times, t0, device, workers)
+
+
+@dataclass
+class _Prepared:
+    """What a screen scores: the target without unreadable rows, its descriptors in a
+    context, the ranking scope and one scope per outer fold."""
+
+    target: Target
+    ctx: ScreenContext
+    scopes: list[Scope]
+    outer: list
+    unreadable_lines: dict
+    overlap: list[str]
+
+
+def _prepare(target: Target, libraries: list[Library], config: ScreenConfig, cancel, tell, say) -> _Prepared:
+    """Choose the models, featurize the target once per descriptor, leave out what cannot
+    be read, and lay out the folds."""
     frame = select_models(libraries, target.domain, search=config.search, sources=config.sources,
                           model_ids=config.model_ids, model_domains=config.model_domains,
                           cross_domain=config.cross_domain, representations=config.representations,
@@ -168,47 +214,29 @@ def screen(target: Target, libraries: list[Library], config: ScreenConfig | None
     scopes = [full] + [_inner_scope(o, train, y, groups, config) for o, (train, _) in enumerate(outer)]
     controls = {key: TwinStore(nets, config.seed) for key, nets in pool.nets.items()} if config.controls else {}
     ctx = ScreenContext(pool, descriptors, y, config, groups, controls, cancel)
-    times["featurize"] = time.perf_counter() - t0
+    return _Prepared(target, ctx, scopes, outer, unreadable_lines, overlap)
 
-    t1 = time.perf_counter()
-    device = resolve_device(config.device)
-    stage1, workers = _stage1(ctx, scopes, device, tell, say)
-    times["stage1"] = time.perf_counter() - t1
-    if pool.skipped:
-        say(f"skipped {len(pool.skipped)} models that could not be loaded: "
-            + "; ".join(list(pool.skipped.values())[:3]))
-    say(f"stage 1: {pool.n_models} models (and {pool.n_models if controls else 0} random twins) x "
-        f"{len(scopes)} scopes in {times['stage1']:.1f} s")
 
-    t2 = time.perf_counter()
-    scored = stage1["full"] + stage2(ctx, full, stage1["full"], config.top,
-                                     progress=lambda d, t: tell("stage 2", d, t))
-    times["stage2"] = time.perf_counter() - t2
-
-    t3 = time.perf_counter()
-    estimates = None
-    if outer:
-        tell("nested", 0, len(outer))
-        estimates = nested_estimates(ctx, stage1, scopes[1:], outer, progress=lambda d, t: tell("nested", d, t))
-        for p, est in estimates.items():
-            say(f"nested estimate of the {p.value} procedure: MAE {est.mae:.4g}")
-    times["nested"] = time.perf_counter() - t3
-
+def _result(prep: _Prepared, scored: list[Scored], estimates, times: dict[str, float], t0: float, device,
+            workers: list[str]) -> ScreenResult:
+    """The two procedures, the decision, the ranking and the summary of a scored screen."""
+    ctx, config, target, outer = prep.ctx, prep.ctx.config, prep.target, prep.outer
+    y, full = ctx.y, prep.scopes[0]
     procedures = {p.value: Procedure(p.value, [m.candidate.id for m in select(scored, p, config.ensemble)],
                                      estimates[p] if estimates else None) for p in ProcedureName}
     decision = decide(y, estimates, null_estimate(y, outer) if outer else None)
-    ranking, oof = _ranking(scored, pool, y, full.splits, config)
+    ranking, oof = _ranking(scored, ctx.pool, y, full.splits, config)
     times["total"] = time.perf_counter() - t0
-    summary = _summary(ranking, oof, procedures, decision, y, target.unit, config, pool.n_models, times,
-                       device, len(scopes))
+    summary = _summary(ranking, oof, procedures, decision, y, target.unit, config, ctx.pool.n_models, times,
+                       device, len(prep.scopes))
     summary["compute"] = {"scheduler": config.scheduler, "workers": workers}
-    summary["unreadable"] = {str(line): reason for line, reason in unreadable_lines.items()}
-    summary["overlap"] = overlap
+    summary["unreadable"] = {str(line): reason for line, reason in prep.unreadable_lines.items()}
+    summary["overlap"] = prep.overlap
     return ScreenResult(config=config, target={"name": target.name, "domain": target.domain.value,
                                                "unit": target.unit, "n": int(len(y))},
                         ranking=ranking, oof=oof, y=y, structures=list(target.structures), splits=full.splits,
-                        procedures=procedures, decision=decision, summary=summary, groups=[str(g) for g in groups],
-                        outer_splits=outer, skipped=pool.skipped)
+                        procedures=procedures, decision=decision, summary=summary,
+                        groups=[str(g) for g in ctx.groups], outer_splits=outer, skipped=ctx.pool.skipped)
 
 
 def _training_overlap(frame: pd.DataFrame, libraries, target: Target, config: ScreenConfig, say):

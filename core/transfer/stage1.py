@@ -211,19 +211,8 @@ def run_stage1(pool: CandidatePool, descriptors: dict[str, np.ndarray], y: np.nd
     """
     out = {s.name: ScopeScores() for s in scopes}
     options = dict(layers=layers, combos=combos, penalties=penalties, device=str(device), dtype=dtype)
-    for key in pool.raw_keys:  # the closed-form scratch baselines, one per descriptor
-        merged = score_raw(key, pool.label(key), descriptors[key], y, scopes, penalties=penalties, device=device,
-                           dtype=dtype)
-        for s in scopes:
-            out[s.name].extend(merged[s.name])
     control_set = [s for s in scopes if s.name in control_scopes]
-    for key, rep in pool.representations.items():  # pretrained representations: ridge on their features
-        family = Family.RANDOM if rep.role == "control" else Family.TRANSFER
-        merged = score_raw(key, pool.label(key), descriptors[key], y, control_set if family is Family.RANDOM else scopes,
-                           penalties=penalties, device=device, dtype=dtype,
-                           candidate=Candidate(family, "ridge", key, pool.label(key), rep.id, "representation"))
-        for name, scores in merged.items():
-            out[name].extend(scores)
+    _score_closed_form(out, pool, descriptors, y, scopes, control_set, penalties=penalties, device=device, dtype=dtype)
     tasks = [_Task(key, ids, Family.TRANSFER, scopes) for key, nets in pool.nets.items() for ids in stack_chunks(nets)]
     if controls:
         tasks += [_Task(key, ids, Family.RANDOM, control_set) for key, nets in controls.items()
@@ -235,17 +224,7 @@ def run_stage1(pool: CandidatePool, descriptors: dict[str, np.ndarray], y: np.nd
         if executor is None:  # chunks side by side on the cores, one torch thread each
             stack.enter_context(one_torch_thread())
             threads = stack.enter_context(ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)))
-
-            def run(t: _Task):
-                nets = (controls or {}).get(t.key) if t.family is Family.RANDOM else pool.nets[t.key]
-                bad = nets.check(t.ids) if hasattr(nets, "check") else {}  # reads the stack's weights
-                ids = [i for i in t.ids if i not in bad]
-                if not ids:
-                    return bad, {s.name: ScopeScores() for s in t.scopes}
-                return bad, score_chunk(nets, ids, t.key, pool.label(t.key), descriptors[t.key], y, t.scopes,
-                                        family=t.family, **options)
-
-            results = threads.map(run, tasks)
+            results = threads.map(lambda t: _score_task(t, pool, controls, descriptors, y, options), tasks)
         else:
             results = (({}, r) for r in _remote(executor, pool, tasks, descriptors, y, options, control_seed, cancel))
         unreadable: dict[str, str] = {}
@@ -261,6 +240,34 @@ def run_stage1(pool: CandidatePool, descriptors: dict[str, np.ndarray], y: np.nd
     if unreadable:
         _forget(pool, controls, unreadable)
     return out
+
+
+def _score_closed_form(out: dict[str, ScopeScores], pool: CandidatePool, descriptors, y, scopes, control_set,
+                       **options) -> None:
+    """Add the ridge scores that need no net to ``out``: the scratch baseline on every raw
+    descriptor and every pretrained representation (its control in ``control_set`` only)."""
+    for key in pool.raw_keys:  # the closed-form scratch baselines, one per descriptor
+        merged = score_raw(key, pool.label(key), descriptors[key], y, scopes, **options)
+        for s in scopes:
+            out[s.name].extend(merged[s.name])
+    for key, rep in pool.representations.items():  # pretrained representations: ridge on their features
+        family = Family.RANDOM if rep.role == "control" else Family.TRANSFER
+        merged = score_raw(key, pool.label(key), descriptors[key], y, control_set if family is Family.RANDOM else scopes,
+                           candidate=Candidate(family, "ridge", key, pool.label(key), rep.id, "representation"),
+                           **options)
+        for name, scores in merged.items():
+            out[name].extend(scores)
+
+
+def _score_task(t: _Task, pool: CandidatePool, controls, descriptors, y, options) -> tuple[dict, dict]:
+    """Scores of one stack of nets in this process, and the nets whose weights could not be read."""
+    nets = (controls or {}).get(t.key) if t.family is Family.RANDOM else pool.nets[t.key]
+    bad = nets.check(t.ids) if hasattr(nets, "check") else {}  # reads the stack's weights
+    ids = [i for i in t.ids if i not in bad]
+    if not ids:
+        return bad, {s.name: ScopeScores() for s in t.scopes}
+    return bad, score_chunk(nets, ids, t.key, pool.label(t.key), descriptors[t.key], y, t.scopes,
+                            family=t.family, **options)
 
 
 def _forget(pool: CandidatePool, controls, unreadable: dict[str, str]) -> None:

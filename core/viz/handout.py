@@ -91,32 +91,14 @@ def run_handout(*, title: str, created: str, target: dict, summary: dict, rankin
         One line on how the screen was run.
     """
     unit = target.get("unit") or ""
-    procs = summary.get("procedures") or {}
     decision = summary.get("decision") or {}
     color = "#16a34a" if decision.get("transfer_helps") else ("#d97706" if decision.get("decided") else "#64748b")
-    rows = [("Recommended model: nested MAE (honest)", number(summary.get("nested_mae"), unit)),
-            ("Transfer procedure: nested MAE", number((procs.get("transfer") or {}).get("nested_mae"), unit)),
-            ("Scratch procedure: nested MAE", number((procs.get("scratch") or {}).get("nested_mae"), unit)),
-            ("Naive best CV MAE (optimistic)", number(summary.get("naive_best_cv_mae"), unit))]
-    control = summary.get("control")
-    if control:
-        rows.append(("Best random-weight control: CV MAE", number(control.get("best_random_cv_mae"), unit)))
-    interval = summary.get("interval") or {}
-    if interval.get("halfwidth") is not None:
-        rows.append((f"{percent(100 * interval.get('level', 0.9))} prediction interval",
-                     "\u00b1" + number(interval.get("halfwidth"), unit)))
-    numbers = "".join(f"<tr><td>{_e(a)}</td><td class='num'>{_e(b)}</td></tr>" for a, b in rows)
-    head = ranking.head(top).to_dict("records")
+    numbers = "".join(f"<tr><td>{_e(a)}</td><td class='num'>{_e(b)}</td></tr>" for a, b in _number_rows(summary, unit))
     ranking_rows = "".join(
         f"<tr><td class='num'>{int(r['rank'])}</td><td>{_e(cut(candidate_label(r), 78))}</td>"
         f"<td class='num'>{_e(number(r['cv_mae']))}</td><td class='num'>{_e(percent(r.get('improvement_pct')))}</td></tr>"
-        for r in head)
-    plot = ""
-    if y is not None and nested_predictions is not None:
-        stats = parity_stats(y, nested_predictions)
-        plot = (f"<div style='flex:0 0 210px'>{parity_svg(y, nested_predictions)}<div class='small'>Recommended "
-                f"model, each row predicted without it: MAE {_e(number(stats['mae'], unit))}, R\u00b2 "
-                f"{_e(r2_text(stats['r2']))}, n={stats['n']}.</div></div>")
+        for r in ranking.head(top).to_dict("records"))
+    plot = _parity_block(y, nested_predictions, unit)
     lesson_html = ""
     if lessons:
         items = "".join(f"<div class='lesson'><b>{i}. {_e(lesson.title)}.</b> {_e(lesson.finding)}</div>"
@@ -142,3 +124,30 @@ def run_handout(*, title: str, created: str, target: dict, summary: dict, rankin
 <p class="small">MDL workbench: shotgun transfer learning after Yamada et al., ACS Cent. Sci. 2019, 5, 1717.</p>
 </main></body></html>"""
     return page
+
+
+def _number_rows(summary: dict, unit: str) -> list[tuple[str, str]]:
+    """The handout's table of numbers: honest estimates first, the optimistic one marked."""
+    procs = summary.get("procedures") or {}
+    rows = [("Recommended model: nested MAE (honest)", number(summary.get("nested_mae"), unit)),
+            ("Transfer procedure: nested MAE", number((procs.get("transfer") or {}).get("nested_mae"), unit)),
+            ("Scratch procedure: nested MAE", number((procs.get("scratch") or {}).get("nested_mae"), unit)),
+            ("Naive best CV MAE (optimistic)", number(summary.get("naive_best_cv_mae"), unit))]
+    control = summary.get("control")
+    if control:
+        rows.append(("Best random-weight control: CV MAE", number(control.get("best_random_cv_mae"), unit)))
+    interval = summary.get("interval") or {}
+    if interval.get("halfwidth") is not None:
+        rows.append((f"{percent(100 * interval.get('level', 0.9))} prediction interval",
+                     "\u00b1" + number(interval.get("halfwidth"), unit)))
+    return rows
+
+
+def _parity_block(y, nested_predictions, unit: str) -> str:
+    """The parity plot of the recommended model's nested predictions with its numbers ('' without them)."""
+    if y is None or nested_predictions is None:
+        return ""
+    stats = parity_stats(y, nested_predictions)
+    return (f"<div style='flex:0 0 210px'>{parity_svg(y, nested_predictions)}<div class='small'>Recommended "
+            f"model, each row predicted without it: MAE {_e(number(stats['mae'], unit))}, R\u00b2 "
+            f"{_e(r2_text(stats['r2']))}, n={stats['n']}.</div></div>")

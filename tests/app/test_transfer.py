@@ -131,7 +131,7 @@ def _refreshed(owner: str):
 def test_a_refresh_finds_the_running_screen_its_data_and_progress(app):
     """After a refresh the Transfer page shows the running screen's progress (and its data), the
     sidebar says it runs; when it ends the sidebar says so and Results opens its run."""
-    from core.jobs import screen_work
+    from core.work import screen_work
     from views._widgets import job_registry
 
     at = with_dataset(app, small_dataset())
