@@ -15,6 +15,10 @@ wherever it appears:
 * :func:`number`, :func:`r2_text` and :func:`percent` are the only formats of numbers,
   and :func:`rounded` rounds a table's columns by the same rules;
 * :data:`GLOSSARY` explains the few words a newcomer stumbles over.
+
+Why one module of ~500 lines: it is one table of words (ids to plain language, columns to
+titles and units, the glossary) with the few formatters that use it; split, a page would
+import words from several places and two spellings of one thing would creep in.
 """
 
 from __future__ import annotations

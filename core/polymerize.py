@@ -29,6 +29,10 @@ Examples
 '*CC(*)c1ccccc1'
 >>> polymerize("polyamide", "OC(=O)CCCCC(O)=O", "NCCCCCCN")
 '*NCCCCCCNC(=O)CCCCC(*)=O'
+
+Why one module of ~420 lines: every rule is a reaction SMARTS with the few lines that check
+its products, and the rules share one matching order (the sub-cases first); they are read
+and changed together, as one list.
 """
 
 from __future__ import annotations

@@ -6,6 +6,9 @@ columns; every guess can be overridden.  :func:`validate` checks each row and re
 valid rows plus a report naming every bad row, its value and the reason, including rows
 that a featurizer of the screen cannot read.  Line numbers count the header as line 1, as
 in a spreadsheet (or the lines of a text box, for typed input).
+
+Why one module of ~430 lines: detection and validation share the row readers and the
+typed report; one place answers "what is in this table and what is wrong with it".
 """
 
 from __future__ import annotations
@@ -183,6 +186,17 @@ def numeric_columns(table: pd.DataFrame, exclude: str | None = None) -> list[str
             continue
         out.append(col)
     return out
+
+
+def default_target(table: pd.DataFrame, structure: str, found: Detection | None = None) -> str | None:
+    """The target column to offer first once ``structure`` is chosen: the first detected
+    target, else the first numeric column, else the first other column (None: the table
+    has no other column)."""
+    others = [str(c) for c in table.columns if str(c) != structure]
+    if found is not None and found.targets and found.targets[0] in others:
+        return found.targets[0]
+    numeric = [c for c in numeric_columns(table, exclude=structure) if c in others]
+    return numeric[0] if numeric else (others[0] if others else None)
 
 
 def detect(table: pd.DataFrame, structure: str | None = None, domain: Domain | str | None = None,

@@ -231,3 +231,15 @@ def test_report_dict_carries_notes_units_and_featurizers():
     doc = validate(read_table(DATA / "mixed_polymer_ends.csv"), ends="implicit").to_dict()
     assert doc["ends"] == "implicit" and doc["units"] == {"Tg (K)": "K"} and len(doc["notes"]) == 1
     assert [f.split("(")[0] for f in doc["featurizers_checked"]] == ["morgan", "maccs", "rdkit2d"]
+
+
+def test_default_target_prefers_the_detected_then_a_numeric_column():
+    from core.validation import default_target, detect
+
+    table = pd.DataFrame({"smiles": ["CCO", "CCC", "CCN"], "name": ["a", "b", "c"], "id": [1, 2, 3],
+                          "Tg (K)": [300.0, 310.0, 320.0]})
+    found = detect(table)
+    assert default_target(table, "smiles", found) == "Tg (K)"
+    assert default_target(table, "smiles", None) == "Tg (K)"  # nothing detected: the first numeric column
+    assert default_target(table, "Tg (K)", None) == "smiles"  # no numeric column left: the first other one
+    assert default_target(table[["smiles"]], "smiles", None) is None

@@ -1,6 +1,8 @@
 """Rendering helpers shared by the pages: cached core calls, job panels, figures, downloads.
 
-Only presentation lives here; every computation is a call into ``core``.
+Only presentation lives here; every computation is a call into ``core``.  Why one module
+of ~500 lines: these are small helpers every page imports together (a panel, a download, a
+figure), each a few lines; the column choice of Data and Build lives in ``views._columns``.
 """
 
 from __future__ import annotations

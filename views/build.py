@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_state import ENDS_LABELS, JobKind, Key, libraries, scheduler
+from app_state import JobKind, Key, libraries, scheduler
 from core.compute.dask_backend import describe
-from core.domains import Domain, EndsConvention
+from core.domains import Domain
 from core.errors import InputError
 from core.work import build_work
 from core.pretrain.builder import BuildConfig
 from core.pretrain.presets import PRESETS
 from core.pretrain.sources import MIN_SOURCE_ROWS
 from core.tables import split_unit, table_format_note
-from core.validation import detect, numeric_columns
 from core.workspace import available_libraries, new_user_library, slug, user_libraries_dir
+from views._columns import choose_columns
 from views._widgets import (compute_text, consume, download_csv, job_panel, latest_job, show_message, submit,
                             upload_limit_mb, upload_table, validate_table, workers_table)
 
@@ -85,26 +85,8 @@ if upload is not None:
     tid = f"{fid}:{table.attrs.get('sheet', '')}"
     if table_format_note(table.attrs):
         st.caption(table_format_note(table.attrs))
-    columns = [str(c) for c in table.columns]
-    try:
-        guess = detect(table)
-    except InputError:
-        st.warning("The structure and target columns could not be recognised from the table; choose them below.")
-        guess = None
-    c1, c2, c3 = st.columns(3)
-    structure = c1.selectbox("Structure column", columns, key=f"b_structure_{tid}",
-                             index=columns.index(guess.structure) if guess else 0)
-    domains = [d.value for d in Domain]
-    domain = c2.selectbox("Domain", domains, key=f"b_domain_{tid}",
-                          index=domains.index(guess.domain.value) if guess else 0)
-    others = [c for c in columns if c != structure] or columns
-    numeric = numeric_columns(table, exclude=structure)
-    target = c3.selectbox("Target column", others, key=f"b_target_{tid}",
-                          index=others.index(numeric[0]) if numeric and numeric[0] in others else 0)
-    ends = EndsConvention.EXPLICIT.value
-    if domain == Domain.POLYMER.value:
-        ends = st.radio("Polymer repeat-unit ends", [e.value for e in EndsConvention], horizontal=True,
-                        key=f"b_ends_{tid}", format_func=ENDS_LABELS.get)
+    choice = choose_columns(table, tid, prefix="b_")
+    structure, domain, target, ends = choice.structure, choice.domain, choice.target, choice.ends
     try:
         with st.spinner("Validating every row..."):
             report = validate_table(table, tid, structure, target, domain, "average", ends)

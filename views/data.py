@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_state import ENDS_LABELS, Duplicates, Key, Page
+from app_state import Duplicates, Key, Page
 from core import datasets
-from core.domains import IDENTIFIER, Domain, EndsConvention
+from core.domains import Domain
 from core.errors import InputError
 from core.labels import cut
 from core.tables import split_unit, table_format_note
-from core.validation import detect, numeric_columns
 from core.viz.data import target_histogram
 from core.viz.depict import preview_html, preview_table
 from core.viz.theme import axis_label
 from core.workspace import EXAMPLE_ROWS, from_report, load_example, rows_advice
+from views._columns import choose_columns
 from views._widgets import (dataset, dataset_caption, download_csv, md_message, show_figure, show_message,
                             upload_limit_mb, upload_table, validate_table, viewer_3d)
 
@@ -56,33 +56,8 @@ else:
         if table_format_note(table.attrs):
             st.caption(table_format_note(table.attrs))
         st.dataframe(table.head(8), hide_index=True)
-        try:
-            found = detect(table)
-        except InputError:
-            st.warning("The structure and target columns could not be recognised from the table; choose them below.")
-            found = None
-        columns = [str(c) for c in table.columns]
-        c1, c2, c3 = st.columns(3)
-        structure = c1.selectbox("Structure column", columns, key=f"structure_{tid}",
-                                 index=columns.index(found.structure) if found else 0)
-        domains = [d.value for d in Domain]
-        domain = c2.selectbox("Domain", domains, key=f"domain_{tid}",
-                              index=domains.index(found.domain.value) if found else 0,
-                              help=", ".join(f"{d.value}: {IDENTIFIER[d]}" for d in Domain))
-        numeric = numeric_columns(table, exclude=structure)
-        others = [c for c in columns if c != structure]
-        default_target = found.targets[0] if found and found.targets and found.targets[0] in others else \
-            (numeric[0] if numeric else (others[0] if others else None))
-        if default_target is None:
-            st.error("The table has only one column: it needs a structure column and a numeric target column.")
-            st.stop()
-        target = c3.selectbox("Target column", others, key=f"target_{tid}", index=others.index(default_target))
-        ends = EndsConvention.EXPLICIT.value
-        if domain == Domain.POLYMER.value:
-            ends = st.radio("Polymer repeat-unit ends", [e.value for e in EndsConvention], horizontal=True,
-                            key=f"ends_{tid}", format_func=ENDS_LABELS.get,
-                            help="Public tables write repeat units with `[*]` ends, without them (the first and "
-                                 "last heavy atoms being the ends, e.g. `C(S1)=CC=C1` for polythiophene), or both.")
+        choice = choose_columns(table, tid)
+        structure, domain, target, ends = choice.structure, choice.domain, choice.target, choice.ends
         c4, c5 = st.columns([2, 1])
         duplicates = c4.radio("Repeated structures", list(Duplicates), horizontal=True, key=f"dups_{tid}",
                               format_func=lambda d: {"average": "average their targets", "first": "keep the first",

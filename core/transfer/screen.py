@@ -7,6 +7,11 @@ models with the heavier strategies and adds the scratch baselines under the same
 the scratch candidates only, are each run inside the outer folds of a nested estimate;
 whether transfer helps, and which model is recommended, follows from those estimates
 (:mod:`core.transfer.procedure`), never from the best of many CV scores.
+
+Why one module of ~450 lines: it holds the screen's values (:class:`Target`,
+:class:`Procedure`, :class:`ScreenResult`) beside the steps that make them and the
+summary and verdict that read them; stage 1, stage 2, the procedures and the runs live in
+modules of their own.
 """
 
 from __future__ import annotations
