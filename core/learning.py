@@ -24,9 +24,11 @@ from core.transfer.cv import CVScheme
 from core.transfer.predict import predict
 from core.transfer.screen import MIN_ROWS, ScreenConfig, Target, screen
 
-#: The quick screen used inside a learning curve: closed-form stage 1 and a random-forest
-#: scratch baseline, nothing refitted, no nested estimate, no random control.
-QUICK = dict(strategies=(), baselines=("scratch_rf", "scratch_mean"), nested=False, top=1, controls=False)
+#: The quick screen used inside a learning curve: closed-form stage 1 and the forest scratch
+#: baselines (random forest and extremely randomised trees, as in a full screen), nothing
+#: refitted, no nested estimate, no random control.
+QUICK = dict(strategies=(), baselines=("scratch_rf", "scratch_et", "scratch_mean"), nested=False, top=1,
+             controls=False)
 
 
 def _quick_config() -> ScreenConfig:

@@ -43,7 +43,7 @@ def transferability(targets: list[Target], libraries: list[Library], config: Scr
                     cancel: Callable[[], bool] | None = None) -> TransferabilityMap:
     """Improvement over scratch of each source property on each target."""
     base = config or ScreenConfig()
-    quick = replace(base, strategies=(), baselines=("scratch_rf",), nested=False, top=1, controls=False)
+    quick = replace(base, strategies=(), baselines=("scratch_rf", "scratch_et"), nested=False, top=1, controls=False)
     columns, best, scratch, details = {}, {}, {}, {}
     for i, target in enumerate(targets):
         if progress:
