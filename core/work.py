@@ -16,6 +16,9 @@ from typing import Any, Callable
 
 from core.jobs import Reporter
 
+#: Scratch baselines fitted once per screen (or fold), not once per raw descriptor.
+ONCE = ("scratch_mean", "scratch_net")
+
 # ====================================================================== progress of a screen
 @dataclass
 class ScreenProgress:
@@ -24,8 +27,9 @@ class ScreenProgress:
     Stages are weighted by the work they do (counted in refits of one candidate under
     all folds): stage 1 is batched and cheap, stage 2 refits ``top x strategies`` models
     plus the baselines on every descriptor, and the nested estimate repeats stage 2 in
-    every outer fold.  How many descriptors the baselines read is known once the screen
-    says it (the total of its first, ``featurize``, event); until then one is assumed.
+    every outer fold.  The scratch forests and ridges are fitted on every raw descriptor:
+    how many the screen says in its first event (:data:`core.transfer.screen.PLAN`); until
+    then one is assumed.
     """
 
     config: Any
@@ -39,10 +43,12 @@ class ScreenProgress:
         return progress
 
     def weigh(self, n_descriptors: int) -> None:
-        """Set the stage weights for a screen whose baselines read ``n_descriptors`` descriptors."""
+        """Set the stage weights for a screen whose baselines read ``n_descriptors`` raw descriptors
+        (the training mean and the scratch net are fitted once, the others once per descriptor)."""
         config = self.config
         heavy = len(config.strategies)
-        baselines = len(config.baselines) * n_descriptors
+        once = sum(b in ONCE for b in config.baselines)
+        baselines = once + (len(config.baselines) - once) * max(1, n_descriptors)
         stage2 = config.top * heavy + baselines + 1
         nested = config.nested_folds * (config.nested_top * heavy + baselines + 2) if config.nested else 0.0
         stage1 = 2.0 * (1 + (config.nested_folds if config.nested else 0))
@@ -51,8 +57,11 @@ class ScreenProgress:
 
     def update(self, stage: str, done: int, total: int) -> float:
         """Record ``done/total`` of ``stage`` and return the overall fraction."""
-        if stage == "featurize" and total > 0 and done == 0:
-            self.weigh(n_descriptors=total)
+        from core.transfer.screen import PLAN
+
+        if stage == PLAN:
+            self.weigh(n_descriptors=done)
+            return self.overall()
         if total > 0:
             self.fractions[stage] = min(1.0, done / total)
         for earlier in self.weights:  # stages run in order: everything before is complete
@@ -82,11 +91,14 @@ def screen_work(target, library_paths: list[str | Path], config, *, runs_base: P
 
     def work(report: Reporter) -> dict:
         from core.transfer.runs import save_run
-        from core.transfer.screen import screen
+        from core.transfer.screen import PLAN, screen
 
         tracker = ScreenProgress.for_config(config)
 
         def progress(stage: str, done: int, total: int) -> None:
+            if stage == PLAN:  # a plan, not work done: it only weighs the stages
+                tracker.update(stage, done, total)
+                return
             report.progress(tracker.update(stage, done, total), f"{STAGE_WORDS.get(stage, stage)} {done} of {total}")
 
         with _opened(library_paths) as libraries:

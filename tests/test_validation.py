@@ -168,8 +168,8 @@ def test_rows_a_featurizer_cannot_read_are_reported_with_line_value_and_reason()
 def test_the_domains_default_featurizers_judge_by_default():
     report = validate(_table("formula,y\nNaCl,1\nAm2O3,2\nKBr,3\n"))
     assert [(i.line, i.reason) for i in report.issues] == [
-        (3, "has no elemental features for Am (available: H to Pu) (composition cannot read it)")]
-    assert report.featurizers == ["composition(stats=classic)"]
+        (3, "has no elemental features for Am (available: H to Pu) (composition, element_fraction cannot read it)")]
+    assert report.featurizers == ["composition(stats=classic)", "element_fraction"]
     unchecked = validate(_table("formula,y\nNaCl,1\nAm2O3,2\nKBr,3\n"), featurizers=None)
     assert unchecked.n_valid == 3 and unchecked.featurizers == []
 
@@ -234,7 +234,7 @@ def test_report_dict_carries_notes_units_and_featurizers():
 
 
 def test_default_target_prefers_the_detected_then_a_numeric_column():
-    from core.validation import default_target, detect
+    from core.validation import Detection, default_target, detect
 
     table = pd.DataFrame({"smiles": ["CCO", "CCC", "CCN"], "name": ["a", "b", "c"], "id": [1, 2, 3],
                           "Tg (K)": [300.0, 310.0, 320.0]})
@@ -243,3 +243,6 @@ def test_default_target_prefers_the_detected_then_a_numeric_column():
     assert default_target(table, "smiles", None) == "Tg (K)"  # nothing detected: the first numeric column
     assert default_target(table, "Tg (K)", None) == "smiles"  # no numeric column left: the first other one
     assert default_target(table[["smiles"]], "smiles", None) is None
+    table["density"] = [1.0, 1.1, 1.2]
+    told = Detection("smiles", Domain.MOLECULE, ["density"])
+    assert default_target(table, "smiles", told) == "density"  # the detected target before the first numeric one

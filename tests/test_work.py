@@ -5,6 +5,7 @@ import json
 import pytest
 
 from core.jobs import JobStatus
+from core.transfer.screen import PLAN
 from core.work import STAGE_WORDS, ScreenProgress, screen_work
 
 from tests.test_jobs import run
@@ -19,13 +20,13 @@ def test_screen_progress_weights_follow_the_config():
     assert 0 < mid < quick.update("nested", 2, 5) < quick.update("save", 1, 1) == pytest.approx(1.0)
     flat = ScreenProgress.for_config(ScreenConfig(top=5, nested=False))
     assert flat.weights["nested"] == 0 and quick.weights["nested"] > quick.weights["stage 2"]
-    # the screen's first event says how many descriptors the baselines read: their refits weigh more
+    # the screen's plan says how many raw descriptors the baselines read: their refits weigh more
+    # (the training mean is fitted once, the forests once per descriptor)
     one, five = ScreenProgress.for_config(ScreenConfig()), ScreenProgress.for_config(ScreenConfig())
-    one.update("featurize", 0, 1)
-    five.update("featurize", 0, 5)
-    baselines = len(ScreenConfig().baselines)
-    assert five.weights["stage 2"] - one.weights["stage 2"] == 4 * baselines
-    assert five.weights["nested"] - one.weights["nested"] == ScreenConfig().nested_folds * 4 * baselines
+    assert one.update(PLAN, 1, 1) == five.update(PLAN, 5, 5) == 0.0  # a plan is no work done
+    per_descriptor = len([b for b in ScreenConfig().baselines if b != "scratch_mean"])
+    assert five.weights["stage 2"] - one.weights["stage 2"] == 4 * per_descriptor
+    assert five.weights["nested"] - one.weights["nested"] == ScreenConfig().nested_folds * 4 * per_descriptor
 
 
 def test_screen_work_saves_a_run(tiny_library, tmp_path):
@@ -50,6 +51,8 @@ def test_screen_work_saves_a_run(tiny_library, tmp_path):
     assert any(m.startswith(STAGE_WORDS["nested"]) for m in report.messages), stages
     assert any(m.startswith(STAGE_WORDS["stage 1"]) for m in report.messages), stages
     assert max(report.fractions) > 0.9
+    assert not any(m.startswith(PLAN) for m in report.messages)  # the plan weighs the bar, it is no step
+    assert report.fractions == sorted(report.fractions)  # the bar never goes back
 
 
 def test_screen_work_reports_bad_input(tiny_library, tmp_path):

@@ -97,7 +97,7 @@ def _engine_args(p) -> None:
                    help=f"models refitted inside each outer fold of the nested estimate (default {d.nested_top})")
     p.add_argument("--nested-repeats", type=int, default=d.nested_repeats,
                    help=f"repetitions of the outer folds (default {d.nested_repeats})")
-    p.add_argument("--rf-trees", type=int, default=d.rf_trees, help=f"trees of every random forest (default {d.rf_trees})")
+    p.add_argument("--rf-trees", type=int, default=d.rf_trees, help=f"trees of every forest (random forests and extremely randomised trees; default {d.rf_trees})")
     p.add_argument("--no-controls", action="store_true", help="do not screen the random-weight twins of the nets")
     p.add_argument("--no-representations", action="store_true",
                    help="leave out the pretrained representations (Chemprop, CHGNet, element embeddings)")
@@ -195,7 +195,7 @@ def load_target(args):
 
 def _run_screen(args) -> int:
     from core.transfer.runs import save_run
-    from core.transfer.screen import screen
+    from core.transfer.screen import PLAN, screen
 
     config = screen_config(args)
     target = load_target(args)
@@ -203,6 +203,8 @@ def _run_screen(args) -> int:
     bars = {}
 
     def progress(stage, done, total):
+        if stage == PLAN:  # a plan, not work done
+            return
         if stage not in bars:  # created at the stage's first event: the stage starts then
             bars[stage] = Progress(stage, every=2.0)
         bars[stage](done, total)

@@ -17,7 +17,7 @@ from core.features.base import Featurizer
 DEFAULT_FEATURIZERS = {
     Domain.MOLECULE: ("morgan", "maccs", "rdkit2d"),
     Domain.POLYMER: ("morgan", "maccs", "rdkit2d"),
-    Domain.INORGANIC: ("composition",),
+    Domain.INORGANIC: ("composition", "element_fraction"),
 }
 
 

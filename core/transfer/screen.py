@@ -39,6 +39,11 @@ from core.transfer.scoring import summarize_many
 from core.transfer.stage1 import Scope, run_stage1
 from core.transfer.stage2 import ScreenContext, Scored, fit_predict, make_estimator, stage2  # noqa: F401
 
+#: The screen's first progress event, before any work: ``(PLAN, n, n)`` says how many raw
+#: descriptors the scratch baselines read (what the cost of stage 2 and the nested estimate
+#: grows with); a progress bar weighs its stages by it and shows nothing for it.
+PLAN = "plan"
+
 #: Ranking kinds of transfer candidates (what reads a pretrained net).
 TRANSFER_KINDS = ("frozen", "frozen+raw", "strategy", "finetune")
 
@@ -141,7 +146,8 @@ def screen(target: Target, libraries: list[Library], config: ScreenConfig | None
     libraries : list of Library
     config : ScreenConfig
     progress : callable, optional
-        ``progress(stage, done, total)`` with stage "featurize", "stage 1", "stage 2", "nested".
+        ``progress(stage, done, total)`` with stage "featurize", "stage 1", "stage 2", "nested";
+        first of all ``(PLAN, n, n)``: the number of raw descriptors the baselines read.
     cancel : callable, optional
         Returns True to stop (raises CancelledError).
     log : callable, optional
@@ -207,6 +213,7 @@ def _prepare(target: Target, libraries: list[Library], config: ScreenConfig, can
     frame, overlap = _training_overlap(frame, libraries, target, config, say)
     pool = load_pool(libraries, frame)
     add_scratch_descriptors(pool, target.domain)
+    tell(PLAN, len(pool.raw_keys), len(pool.raw_keys))
     tell("featurize", 0, len(pool.featurizers))
     descriptors, unreadable = featurize_target(pool, target.structures, target.cifs)
     tell("featurize", len(pool.featurizers), len(pool.featurizers))

@@ -2,7 +2,7 @@
 
 For each target, every candidate model is scored in stage 1 (closed-form CV ridge on
 frozen features, with and without the raw descriptor) and the scratch baselines (ridge
-and random forest on the raw descriptors) under the same folds.  The cell for (source
+and both scratch forests on the raw descriptors) under the same folds.  The cell for (source
 property, target) is the improvement in percent of that property's best model over the
 best scratch baseline: positive means transfer helped.  No nested estimate is computed
 here; it is a map for exploring, not a claim.
@@ -18,6 +18,10 @@ import pandas as pd
 
 from core.library import Library
 from core.transfer.screen import ScreenConfig, Target, screen
+
+#: What the map's quick screen changes in the given config: stage 1 and the scratch forests
+#: (random forest and extremely randomised trees), nothing refitted, no nested estimate or control.
+QUICK_MAP = dict(strategies=(), baselines=("scratch_rf", "scratch_et"), nested=False, top=1, controls=False)
 
 
 @dataclass
@@ -43,7 +47,7 @@ def transferability(targets: list[Target], libraries: list[Library], config: Scr
                     cancel: Callable[[], bool] | None = None) -> TransferabilityMap:
     """Improvement over scratch of each source property on each target."""
     base = config or ScreenConfig()
-    quick = replace(base, strategies=(), baselines=("scratch_rf", "scratch_et"), nested=False, top=1, controls=False)
+    quick = replace(base, **QUICK_MAP)
     columns, best, scratch, details = {}, {}, {}, {}
     for i, target in enumerate(targets):
         if progress:

@@ -162,7 +162,7 @@ def wait_idle(page, timeout: float = 60_000) -> None:
 MACHINE_ID = re.compile(
     r"[\w.+-]\|[\w.+-]|-s\d+-\d\d\b|\{\"|polymer_ends|"
     r"\b(cv_mae|cv_mae_std|improvement_pct|source_test_r2|model_domain|descriptor_key|model_id|nested_mae|"
-    r"source_unit|ridge\+raw|scratch_rf|scratch_ridge|scratch_net|bayes_ridge|finetune_last|finetune_all)\b|"
+    r"source_unit|ridge\+raw|scratch_rf|scratch_et|scratch_mean|scratch_ridge|scratch_net|bayes_ridge|finetune_last|finetune_all)\b|"
     r"\d{4}-\d\d-\d\dT\d\d:\d\d|(?<![\w.])/(tmp|work|home|root|usr)/")
 
 

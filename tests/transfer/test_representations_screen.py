@@ -73,3 +73,7 @@ def test_nets_on_a_representations_descriptor_are_refitted_as_nets():
     refits = result.ranking[(result.ranking["stage"] == 2) & (result.ranking["family"] == "transfer")]
     assert on_embeddings <= set(refits["model_id"]) and "embedding-megnet16" in set(refits["model_id"])
     assert np.isfinite(refits["cv_mae"]).all()
+    # a representation's features are pretrained: no scratch candidate (stage 1 or 2) reads them
+    megnet = result.ranking.loc[result.ranking["model_id"] == "embedding-megnet16", "descriptor_key"].iloc[0]
+    scratch = result.ranking[result.ranking["family"] == "scratch"]
+    assert megnet not in set(scratch["descriptor_key"]) and "element_fraction{}" in set(scratch["descriptor_key"])

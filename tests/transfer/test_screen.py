@@ -5,7 +5,7 @@ from core.domains import Domain
 from core.errors import InputError
 from core.transfer.cv import CVScheme
 from core.transfer.predict import predict
-from core.transfer.screen import Target, screen
+from core.transfer.screen import PLAN, Target, screen
 
 from tests.transfer.conftest import example_target, fast_config
 
@@ -185,7 +185,10 @@ def test_bad_inputs_give_clear_errors(libraries, mol_target, inorg_target):
 
 
 def test_inorganic_target_uses_only_inorganic_models(libraries, inorg_target):
-    result = screen(inorg_target, libraries, fast_config(nested=False, baselines=("scratch_rf", "scratch_et")))
+    events = []
+    result = screen(inorg_target, libraries, fast_config(nested=False, baselines=("scratch_rf", "scratch_et")),
+                    progress=lambda *event: events.append(event))
+    assert events[0] == (PLAN, 2, 2)  # the plan first: the baselines read two raw descriptors
     assert set(result.ranking["model_domain"]) - {""} == {"inorganic"}
     # element fractions are read by the scratch baselines although no net of the library reads them
     assert set(result.ranking["descriptor"]) - {""} == {"composition", "element_fraction"}

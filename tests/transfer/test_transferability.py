@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from core.transfer.screen import screen
-from core.transfer.transferability import example_targets, transferability
+from core.transfer.transferability import QUICK_MAP, example_targets, transferability
 
 from tests.transfer.conftest import fast_config
 
@@ -20,7 +20,7 @@ def test_map_of_source_properties_by_targets(libraries):
     assert np.isnan(imp.loc["band gap (Materials Project)", "freesolv"])
     # the map's numbers are those of a screen of the target on its own: the best net of the source
     # property against the best scratch baseline, under the same folds
-    quick = replace(fast_config(), strategies=(), baselines=("scratch_rf",), nested=False, top=1, controls=False)
+    quick = replace(fast_config(), **QUICK_MAP)
     alone = screen(targets[0], libraries, quick)
     ranked = alone.ranking
     nets = ranked[(ranked["family"] == "transfer") & (ranked["property"] == "normal boiling point")]
