@@ -281,7 +281,7 @@ def validate(table: pd.DataFrame, structure: str | None = None, targets: list[st
     featurizers : "default", sequence or None
         Featurizers (objects, registry names or specs) that must read every kept row;
         "default" is :func:`core.features.default_featurizers` of the domain (morgan, maccs
-        and rdkit2d, or composition); None or ``()`` checks parsing only.
+        and rdkit2d, or composition and element_fraction); None or ``()`` checks parsing only.
     first_line : int
         Line of the table's first row (index 0): 2 for a file whose header is line 1,
         1 for text typed in a box without a header.
