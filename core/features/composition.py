@@ -41,10 +41,12 @@ def parse_amounts(text: str) -> tuple[tuple[str, float], ...]:
     return tuple((str(el), float(amt)) for el, amt in comp.get_el_amt_dict().items())
 
 
-def element_amounts(values: list[str]) -> np.ndarray:
-    """Amount of each of the 94 elements (H to Pu, :func:`element_table` order) per formula;
-    InputError naming the row for a formula that cannot be read."""
-    index = {el: i for i, el in enumerate(element_table().index)}
+def element_amounts(values: list[str], elements: list[str] | None = None,
+                    missing: str = "has no elemental features for {el} (available: H to Pu)") -> np.ndarray:
+    """Amount of each element of ``elements`` (default the 94 of :func:`element_table`, H to
+    Pu) per formula; InputError naming the row for a formula that cannot be read, or that has
+    an element outside ``elements`` (``missing`` says so, ``{el}`` naming it)."""
+    index = {el: i for i, el in enumerate(element_table().index if elements is None else elements)}
     amounts = np.zeros((len(values), len(index)))
     for row, text in enumerate(values):
         try:
@@ -53,8 +55,7 @@ def element_amounts(values: list[str]) -> np.ndarray:
             raise InputError(f"row {row + 1}: {text!r} {exc}") from None
         for el, amt in pairs:
             if el not in index:
-                raise InputError(f"row {row + 1}: {text!r} has no elemental features for {el} "
-                                 f"(available: H to Pu)")
+                raise InputError(f"row {row + 1}: {text!r} {missing.format(el=el)}")
             amounts[row, index[el]] += amt
     return amounts
 

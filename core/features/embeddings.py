@@ -31,9 +31,8 @@ import numpy as np
 import pandas as pd
 
 from core.domains import Domain
-from core.errors import InputError
 from core.features.base import Featurizer
-from core.features.composition import parse_amounts
+from core.features.composition import element_amounts
 from core.paths import package_file
 
 PACKAGE = "elementembeddings"
@@ -135,23 +134,13 @@ class ElementEmbeddingDescriptors(Featurizer):
         names = list(embedding_table(self.embedding).columns)
         return [f"{stat}:{self.embedding}_{c}" for stat in STATS[self.stats] for c in names]
 
-    def _fractions(self, values: list[str], index: dict[str, int]) -> np.ndarray:
-        amounts = np.zeros((len(values), len(index)))
-        for row, text in enumerate(values):
-            try:
-                pairs = parse_amounts(text)
-            except ValueError as exc:
-                raise InputError(f"row {row + 1}: {text!r} {exc}") from None
-            for el, amt in pairs:
-                if el not in index:
-                    raise InputError(f"row {row + 1}: {text!r} has an element without a {self.embedding} "
-                                     f"vector: {el}")
-                amounts[row, index[el]] += amt
+    def _fractions(self, values: list[str], elements: list[str]) -> np.ndarray:
+        amounts = element_amounts(values, elements, missing=f"has an element without a {self.embedding} vector: {{el}}")
         return amounts / amounts.sum(axis=1, keepdims=True)
 
     def _featurize_many(self, values: list[str]) -> np.ndarray:
         table = embedding_table(self.embedding)
-        weights = self._fractions(values, {el: i for i, el in enumerate(table.index)})
+        weights = self._fractions(values, list(table.index))
         elem = table.to_numpy()
         blocks = [self._block(weights[i:i + _CHUNK], elem) for i in range(0, len(values), _CHUNK)]
         return np.vstack(blocks) if blocks else np.zeros((0, len(self._columns())))
