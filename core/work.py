@@ -19,6 +19,7 @@ from core.jobs import Reporter
 #: Scratch baselines fitted once per screen (or fold), not once per raw descriptor.
 ONCE = ("scratch_mean", "scratch_net")
 
+
 # ====================================================================== progress of a screen
 @dataclass
 class ScreenProgress:
