@@ -15,12 +15,13 @@ training on fingerprint counts live in :mod:`core.pretrain`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+from core.net_arrays import NetArrays  # noqa: F401  (the arrays these functions run; re-exported)
 
 ACT_FUNCS = {
     "relu": torch.relu,
@@ -30,22 +31,6 @@ ACT_FUNCS = {
 }
 ACT_CODES = {name: i for i, name in enumerate(ACT_FUNCS)}
 _NAMES = list(ACT_FUNCS)
-
-
-@dataclass
-class NetArrays:
-    """One net's exact (unpadded) parameters and scalers, as stored in the library."""
-
-    input_index: np.ndarray  # (k,) int64 columns of the descriptor
-    x_mean: np.ndarray  # (k,)
-    x_scale: np.ndarray  # (k,)
-    weights: list[np.ndarray]  # hidden layers, (in, out) each
-    biases: list[np.ndarray]
-    out_weight: np.ndarray  # (h_last,)
-    out_bias: float
-    y_mean: float
-    y_scale: float
-    activation: str
 
 
 class StackedMLP(torch.nn.Module):

@@ -58,7 +58,7 @@ FLOORS = {
     **dict.fromkeys(["datasets", "tables", "validation"], 3),
     "features": 2,
     **dict.fromkeys(["cache", "paths", "registry", "domains", "compute", "jobs"], 1),
-    **dict.fromkeys(["nets", "columns", "metrics", "errors", "labels", "polymerize", "__init__"], 0),  # ground
+    **dict.fromkeys(["nets", "net_arrays", "columns", "metrics", "errors", "labels", "polymerize", "__init__"], 0),  # ground
 }
 #: Top-level names that core must never import: the app and what stands on it.
 OUTSIDE = {"streamlit", "app", "app_state", "views", "bench", "scripts", "tests"}
@@ -133,3 +133,14 @@ def test_the_floor_rule_catches_an_upward_import_and_a_module_without_a_floor(tm
         "core/nets.py:4 imports core.transfer (floor 6) from floor 0",
         "core/pretrain.py:1 imports core.transfer (floor 6) from floor 5",
     ]
+
+
+def test_the_first_page_needs_neither_torch_nor_scikit_learn():
+    """What the Home page reads (workspace, datasets, libraries, the screen's settings) imports
+    no torch and no scikit-learn: they cost seconds of every cold start (issue 15)."""
+    code = ("import sys, core.workspace, core.datasets, core.library, core.transfer.config, core.jobs\n"
+            "from core.library import open_libraries\n"
+            "open_libraries(None)[0].models()\n"
+            "print(sorted(m for m in ('torch', 'sklearn') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -37,7 +37,7 @@ from core.errors import LibraryError
 from core.library import catalog
 from core.library.model import read_model, write_model
 from core.paths import default_library_dir
-from core.nets import NetArrays
+from core.net_arrays import NetArrays
 
 MANIFEST = "library.json"
 CATALOG = "catalog.sqlite"

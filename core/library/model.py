@@ -19,7 +19,7 @@ from safetensors.numpy import load as st_load
 from safetensors.numpy import save as st_save
 
 from core.errors import LibraryError
-from core.nets import NetArrays
+from core.net_arrays import NetArrays
 
 WEIGHT_DTYPE = np.float16
 

@@ -8,11 +8,11 @@ import numpy as np
 
 from core.errors import InputError
 from core.transfer.cv import CVScheme
-from core.transfer.ridge import DEFAULT_PENALTIES
-from core.transfer.strategies import BASELINES, STRATEGIES
 
 #: Fewest valid rows any screen accepts.
 MIN_ROWS = 8
+#: Stage-1 ridge penalties, relative to the mean eigenvalue of each model's centred Gram matrix.
+DEFAULT_PENALTIES = (1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0)
 
 
 @dataclass
@@ -91,6 +91,8 @@ class ScreenConfig:
 
     def check(self) -> None:
         """InputError for settings that cannot work."""
+        from core.transfer.strategies import BASELINES, STRATEGIES  # torch and scikit-learn: only when checked
+
         for name in self.strategies:
             if name == "ridge":
                 raise InputError("ridge on frozen features is scored for every model in stage 1; it is not a "

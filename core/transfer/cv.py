@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.model_selection import GroupKFold, KFold, LeaveOneGroupOut, LeaveOneOut, RepeatedKFold
 
 from core.errors import InputError
 
@@ -53,6 +52,9 @@ class CVScheme:
         groups : sequence (n,), optional
             Rows with equal group labels are kept in one fold.
         """
+        # scikit-learn is imported here, not at the top: the app's first page reads CVScheme without it
+        from sklearn.model_selection import GroupKFold, KFold, LeaveOneGroupOut, LeaveOneOut, RepeatedKFold
+
         y = np.asarray(y, dtype=float)
         n = len(y)
         if self.kind not in SCHEMES:

@@ -34,11 +34,9 @@ import torch
 
 from core.columns import CONSTANT_RTOL
 from core.compute.threads import one_torch_thread
+from core.transfer.config import DEFAULT_PENALTIES  # noqa: F401  (re-exported: stage 1 reads it here)
 from core.transfer.scaling import CLIP_MARGIN
 from core.transfer.scoring import repetitions
-
-#: Penalties relative to the mean eigenvalue of each model's centred Gram matrix.
-DEFAULT_PENALTIES = (1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0)
 
 
 def batched_eigh(K: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
