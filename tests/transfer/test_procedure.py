@@ -6,7 +6,7 @@ import pytest
 from core.transfer.candidate import Candidate, Family
 from core.transfer.controls import random_twin
 from core.transfer.intervals import conformal_halfwidth, coverage
-from core.transfer.procedure import NestedEstimate, ProcedureName, decide, select
+from core.transfer.procedure import MIN_MEMBERS, NestedEstimate, ProcedureName, decide, select
 from core.transfer.stage2 import Scored
 
 
@@ -67,6 +67,18 @@ def test_selection_averages_near_ties_one_per_source_and_respects_the_pool():
     assert t == ["a|ridge", "b|ridge", "scratch|rf|morgan"]
     assert [s.candidate.id for s in select(scored, ProcedureName.SCRATCH, 5)] == ["scratch|rf|morgan"]
     assert len(select(scored, ProcedureName.TRANSFER, 1)) == 1
+
+
+def test_a_lone_winner_is_averaged_with_the_next_best_source():
+    """Nothing else within one standard error: the next best of another source still joins
+    (MIN_MEMBERS), never a second strategy of the same model; ``ensemble=1`` stays single."""
+    scored = [_scored(Family.TRANSFER, "a", [0.5, 0.52, 0.48, 0.5, 0.5]),
+              _scored(Family.TRANSFER, "a", [0.6] * 5, "ridge+raw"),  # same model
+              _scored(Family.TRANSFER, "c", [3.0] * 5),
+              _scored(Family.TRANSFER, "b", [2.0] * 5)]
+    assert MIN_MEMBERS == 2
+    assert [s.candidate.id for s in select(scored, ProcedureName.TRANSFER, 5)] == ["a|ridge", "b|ridge"]
+    assert [s.candidate.id for s in select(scored, ProcedureName.TRANSFER, 1)] == ["a|ridge"]
 
 
 def test_conformal_intervals_cover_what_they_promise():
