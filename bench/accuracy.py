@@ -4,8 +4,8 @@ For every example target, at N = 25, 50 and 100 rows (several seeded subsamples 
 screen of the starter library reports the best scratch baseline's CV MAE, the naive best
 candidate's CV MAE (the optimistic number), and the nested estimate of the whole
 select-then-fit procedure.  Results are appended to ``.cache/bench/accuracy-<fingerprint>.jsonl``
-as they come (the fingerprint covers the libraries, the screen settings and the project
-version; a rerun of the same setting skips finished cases, ``--fresh`` redoes them) and
+as they come (the fingerprint covers the libraries, the screen settings, the project
+version and the code of ``core``; a rerun of the same setting skips finished cases, ``--fresh`` redoes them) and
 the whole table is printed as one JSON document at the end.
 
     python bench/accuracy.py [--sizes 25 50 100] [--repeats 3] [--targets NAME ...] [--fresh]
@@ -14,7 +14,6 @@ the whole table is printed as one JSON document at the end.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 import time
@@ -25,10 +24,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core import __version__, datasets  # noqa: E402
+from bench.records import records_path  # noqa: E402
+from core import datasets  # noqa: E402
 from core.errors import InputError  # noqa: E402
 from core.library import open_libraries  # noqa: E402
-from core.paths import cache_dir  # noqa: E402
 from core.transfer.screen import ScreenConfig, screen  # noqa: E402
 from core.transfer.transferability import example_targets  # noqa: E402
 
@@ -73,15 +72,13 @@ def main(argv=None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--targets", nargs="+", default=[s.name for s in datasets.list_datasets(role="example")])
     parser.add_argument("--out", type=Path, help="records file to resume (default: one per library, config and "
-                                                      "project version under the cache folder)")
+                                                      "project version and code under the cache folder)")
     parser.add_argument("--fresh", action="store_true", help="ignore records already in the file")
     args = parser.parse_args(argv)
 
     libraries = open_libraries(None)
     config = ScreenConfig(strategies=("rf",), top=10, nested_top=3)
-    fingerprint = hashlib.sha1(json.dumps({"config": repr(config), "libraries": [str(lib.path) for lib in libraries],
-                                           "version": __version__}).encode()).hexdigest()[:10]
-    args.out = args.out or cache_dir() / "bench" / f"accuracy-{fingerprint}.jsonl"
+    args.out = args.out or records_path("accuracy", config, libraries)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     done = {}
     if args.out.exists() and not args.fresh:  # resume: records of this very setting only

@@ -13,7 +13,7 @@ Representations whose training data contain the target's structures (Chemprop's 
 models were trained on FreeSolv) are left out, so no model is scored on rows it saw.
 
 Records are appended to ``.cache/bench/holdout-<fingerprint>.jsonl`` as they come (the
-fingerprint covers the libraries, the settings and the project version), so an
+fingerprint covers the libraries, the settings, the project version and the code of ``core``), so an
 interrupted run resumes; ``--fresh`` redoes them.  One JSON document goes to stdout.
 
     python bench/holdout.py [--sizes 30 100] [--subsamples 3] [--targets NAME ...] [--noise 10] [--fresh]
@@ -22,7 +22,6 @@ interrupted run resumes; ``--fresh`` redoes them.  One JSON document goes to std
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 import time
@@ -37,12 +36,12 @@ sys.path.insert(0, str(ROOT))
 
 from sklearn.ensemble import RandomForestRegressor  # noqa: E402
 
-from core import __version__, datasets  # noqa: E402
+from bench.records import records_path  # noqa: E402
+from core import datasets  # noqa: E402
 from core.domains import Domain, structure_key  # noqa: E402
 from core.errors import InputError  # noqa: E402
 from core.features import make_featurizer  # noqa: E402
 from core.library import open_libraries  # noqa: E402
-from core.paths import cache_dir  # noqa: E402
 from core.transfer.intervals import coverage  # noqa: E402
 from core.transfer.predict import predict  # noqa: E402
 from core.transfer.screen import ScreenConfig, Target, screen  # noqa: E402
@@ -174,10 +173,8 @@ def main(argv=None) -> int:
     # the CLI defaults, except that representations trained on a target's structures are left out: a
     # benchmark must not score a model on rows it was trained on (the product warns about them instead)
     config = ScreenConfig(overlap="exclude", representations=not args.no_representations)
-    fingerprint = hashlib.sha1(json.dumps({"config": repr(config), "libraries": [str(lib.path) for lib in libraries],
-                                           "version": __version__}).encode()).hexdigest()[:10]
-    path = args.out or cache_dir() / "bench" / f"holdout-{fingerprint}.jsonl"
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = args.out or records_path("holdout", config, libraries)
+    path.parent.mkdir(parents=True, exist_ok=True)  # also for --out
     done = _resume(path, args.fresh)
 
     def record(key: str, make) -> dict:

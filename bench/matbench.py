@@ -18,7 +18,6 @@ interrupted; ``--fresh`` redoes them); one JSON document goes to stdout.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 import time
@@ -32,12 +31,11 @@ sys.path.insert(0, str(ROOT))
 
 from sklearn.ensemble import RandomForestRegressor  # noqa: E402
 
-from core import __version__  # noqa: E402
+from bench.records import records_path  # noqa: E402
 from core.datasets.crabnet import matbench_folds, matbench_task  # noqa: E402
 from core.domains import Domain  # noqa: E402
 from core.features import make_featurizer  # noqa: E402
 from core.library import open_libraries  # noqa: E402
-from core.paths import cache_dir  # noqa: E402
 from core.transfer.predict import predict  # noqa: E402
 from core.transfer.screen import ScreenConfig, Target, screen  # noqa: E402
 
@@ -111,10 +109,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     libraries = open_libraries(args.library)
     config = ScreenConfig()
-    fingerprint = hashlib.sha1(json.dumps({"config": repr(config), "libraries": [str(lib.path) for lib in libraries],
-                                           "version": __version__}).encode()).hexdigest()[:10]
-    path = cache_dir() / "bench" / f"matbench-{fingerprint}.jsonl"
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = records_path("matbench", config, libraries)
     done = {}
     if path.exists() and not args.fresh:
         done = {r["key"]: r for r in map(json.loads, path.read_text().splitlines())}
