@@ -88,7 +88,8 @@ with st.expander("Settings (every one changes the run)", expanded=False):
                                   key=f"layers_{preset}")
         ensemble = st.number_input("Most members of the delivered ensemble (1: the single best)", 1, 20,
                                    max(1, base.ensemble), key=f"ens_{preset}",
-                                   help="The best candidates within one standard error of the best are averaged.")
+                                   help="The best candidates within one standard error of the best are averaged "
+                                        "(at least two when this allows).")
         controls = st.toggle("Random-weight control (did pretraining matter?)", base.controls, key=f"ctl_{preset}",
                              help=GLOSSARY["random-weight control"])
         nested = st.toggle("Nested estimate (decides whether transfer helps; without it scratch is recommended)",

@@ -88,7 +88,7 @@ def _engine_args(p) -> None:
     p.add_argument("--layers", type=int, default=d.layers, choices=[1, 2, 3], help="last hidden layers as features")
     p.add_argument("--ensemble", type=int, default=d.ensemble,
                    help="most members of the delivered ensemble: the best candidates within one standard error of "
-                        f"the best (default {d.ensemble}; 1 delivers the single best)")
+                        f"the best, at least two (default {d.ensemble}; 1 delivers the single best)")
     p.add_argument("--no-nested", action="store_true",
                    help="skip the nested estimate (faster, but then transfer is never recommended)")
     p.add_argument("--nested-folds", type=int, default=d.nested_folds,

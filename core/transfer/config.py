@@ -34,7 +34,8 @@ class ScreenConfig:
         Models refitted in stage 2.
     ensemble : int
         Most members of the ensemble a procedure delivers: the best candidates whose CV
-        MAE is within one standard error of the best one (1 delivers the single best).
+        MAE is within one standard error of the best one, at least two (1 delivers the
+        single best).
     nested : bool
         Compute the nested estimates (of the full procedure and of a scratch-only one)
         that decide whether transfer helps and which model is recommended.
