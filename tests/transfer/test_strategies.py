@@ -1,4 +1,4 @@
-"""The scratch forests: what scikit-learn estimator they are, and their row cap."""
+"""The scratch forests: what scikit-learn estimator they are, and the random forest's row cap."""
 
 import numpy as np
 from sklearn.ensemble import ExtraTreesRegressor, RandomForestRegressor
@@ -23,12 +23,18 @@ def test_forests_are_scikit_learns_up_to_the_row_cap():
     assert not np.array_equal(et.predict(X), rf.predict(X))
 
 
-def test_above_the_cap_every_tree_grows_on_a_sample_of_max_rows():
+def test_above_the_cap_every_random_tree_grows_on_a_sample_of_max_rows():
     X, y = _data(50)
-    for extra in (False, True):
-        forest = Forest(trees=5, seed=0, max_rows=20, extra=extra).fit(X, y)
-        assert forest.forest_.bootstrap and forest.forest_.max_samples == 20
-        assert all(tree.tree_.weighted_n_node_samples[0] == 20 for tree in forest.forest_.estimators_)
+    forest = Forest(trees=5, seed=0, max_rows=20).fit(X, y)
+    assert forest.forest_.bootstrap and forest.forest_.max_samples == 20
+    assert all(tree.tree_.weighted_n_node_samples[0] == 20 for tree in forest.forest_.estimators_)
+
+
+def test_extra_trees_keep_every_row_above_the_cap():
+    X, y = _data(50)
+    forest = Forest(trees=5, seed=0, max_rows=20, extra=True).fit(X, y)
+    assert not forest.forest_.bootstrap
+    assert all(tree.tree_.weighted_n_node_samples[0] == 50 for tree in forest.forest_.estimators_)
 
 
 def test_scratch_et_is_a_baseline_of_extra_trees():
