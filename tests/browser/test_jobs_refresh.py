@@ -5,6 +5,7 @@ import re
 import time
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.browser.conftest import ARTIFACTS, no_exception, screenshot, wait_idle
 
@@ -24,7 +25,12 @@ def start_screen(p, server) -> None:
 
 
 def percent(p) -> int:
-    text = p.locator(PROGRESS).first.inner_text()
+    """The progress bar's percentage, -1 when there is none (the screen may finish, and its bar
+    go, between a look for the bar and the read of its text)."""
+    try:
+        text = p.locator(PROGRESS).first.inner_text(timeout=2_000)
+    except PlaywrightTimeoutError:
+        return -1
     found = re.search(r"(\d+)%", text)
     return int(found.group(1)) if found else -1
 
