@@ -33,7 +33,7 @@ from core.errors import CancelledError
 from core.transfer.candidate import Candidate, Family
 from core.transfer.candidates import CandidatePool
 from core.transfer.frozen import frozen_features, stack_chunks
-from core.transfer.ridge import DEFAULT_PENALTIES, ScaledFold, fold_ridge, scale_fold
+from core.transfer.ridge import DEFAULT_PENALTIES, RowSums, ScaledFold, fold_ridge, scale_fold
 from core.transfer.scoring import repetitions
 
 #: Work arrays of one batch of models stay under this many bytes (keeps memory bounded
@@ -73,45 +73,61 @@ class _Fold:
     rep: int
     train: torch.Tensor
     test: torch.Tensor
+    rows: np.ndarray  # the training rows among all of the target's
     raw: ScaledFold | None = None  # the raw descriptor scaled on this fold (shared by every model)
+    raw_gram: torch.Tensor | None = None  # its Z^T Z, formed when a feature-form fit first needs it
 
 
-def _folds(splits, n: int, device) -> list[_Fold]:
-    out, rep, seen = [], 0, np.zeros(n, dtype=bool)
+def _folds(splits, rows: np.ndarray, device) -> list[_Fold]:
+    out, rep, seen = [], 0, np.zeros(len(rows), dtype=bool)
     for train, test in splits:
         if seen[test].any():
-            rep, seen = rep + 1, np.zeros(n, dtype=bool)
+            rep, seen = rep + 1, np.zeros(len(rows), dtype=bool)
         seen[test] = True
         out.append(_Fold(rep, torch.as_tensor(np.asarray(train), device=device),
-                         torch.as_tensor(np.asarray(test), device=device)))
+                         torch.as_tensor(np.asarray(test), device=device), rows[np.asarray(train)]))
     return out
 
 
-class _ScopeData:
-    """A scope's targets, folds and scaled raw descriptor, prepared once per descriptor."""
+#: The feature blocks of each kind of candidate: the net's frozen features ``z`` and the raw descriptor.
+FROZEN, FROZEN_RAW, RAW = ("z",), ("z", "raw"), ("raw",)
 
-    def __init__(self, scope: Scope, raw: torch.Tensor, y: np.ndarray, penalties, dtype):
+
+class _ScopeData:
+    """A scope's targets, folds and scaled raw descriptor, prepared once per descriptor.
+
+    ``raw_sums`` are the raw descriptor's row sums over all of the target's rows (shared by
+    the scopes), from which each fold's raw Gram matrix comes when a feature-form fit needs it.
+    """
+
+    def __init__(self, scope: Scope, raw: torch.Tensor, y: np.ndarray, penalties, dtype, raw_sums: RowSums):
         device = raw.device
         self.scope = scope
         self.n = len(scope.rows)
         self.y = torch.as_tensor(y[scope.rows], dtype=dtype, device=device)
         self.rel = torch.as_tensor(penalties, dtype=dtype, device=device)
-        self.folds = _folds(scope.splits, self.n, device)
+        self.folds = _folds(scope.splits, np.asarray(scope.rows), device)
         self.reps = len(repetitions(scope.splits, self.n))
+        self.raw_sums = raw_sums.subset(scope.rows)
         raw_s = raw.index_select(1, torch.as_tensor(scope.rows, device=device))
         for f in self.folds:
             f.raw = scale_fold(raw_s, f.train, f.test)
 
-    def record(self, out: ScopeScores, kinds: list[tuple[list[Candidate], Callable]], Z: torch.Tensor | None) -> None:
-        """Score each kind of candidate: ``(candidates, blocks_of)`` where ``blocks_of(fold,
-        scaled_Z)`` gives the fold's feature blocks; ``Z`` (M, n, W) is scaled once per fold."""
+    def record(self, out: ScopeScores, kinds: list[tuple[list[Candidate], tuple[str, ...]]],
+               Z: torch.Tensor | None = None, z_sums: RowSums | None = None) -> None:
+        """Score each kind of candidate: ``(candidates, block names)`` (see :data:`FROZEN_RAW`);
+        ``Z`` (M, n_scope, W) is scaled once per fold, ``z_sums`` holds its row sums (and the
+        raw descriptor's) over all of the target's rows."""
         L = len(self.rel)
         oofs = [torch.full((len(c), L, self.reps, self.n), float("nan"), dtype=self.y.dtype, device=self.y.device)
                 for c, _ in kinds]
+        scope_sums = z_sums.subset(self.scope.rows) if z_sums is not None else None
         for f in self.folds:
-            scaled = scale_fold(Z, f.train, f.test) if Z is not None else None
-            for (candidates, blocks_of), oof in zip(kinds, oofs):
-                pred = fold_ridge(blocks_of(f, scaled), self.y[f.train], self.rel)
+            scaled = {"raw": f.raw, "z": scale_fold(Z, f.train, f.test) if Z is not None else None}
+            cross = self._cross(f, scaled, scope_sums.subset(f.rows) if scope_sums is not None else None)
+            for (candidates, names), oof in zip(kinds, oofs):
+                pred = fold_ridge([scaled[k] for k in names], self.y[f.train], self.rel,
+                                  lambda i, j, names=names: cross(names[i], names[j]))
                 oof[:, :, f.rep, f.test] = pred.expand(len(candidates), -1, -1)
         for (candidates, _), oof in zip(kinds, oofs):
             errors = torch.stack([(oof[:, :, f.rep, f.test] - self.y[f.test]).abs().mean(dim=-1)
@@ -123,6 +139,22 @@ class _ScopeData:
             out.fold_mae.extend(errors[idx, best].cpu().numpy())
             out.oof.extend(oof[idx, best].cpu().numpy())
 
+    def _cross(self, f: _Fold, scaled: dict[str, ScaledFold], fold_sums: RowSums | None):
+        """``cross(a, b)``: Z_a^T Z_b of the fold's scaled training blocks by name, each formed
+        once whichever kinds of candidate read it."""
+        done: dict[tuple[str, str], torch.Tensor] = {}
+
+        def cross(a: str, b: str) -> torch.Tensor:
+            if (a, b) == ("raw", "raw"):
+                if f.raw_gram is None:
+                    f.raw_gram = self.raw_sums.subset(f.rows).scaled("raw", "raw", f.raw, f.raw)
+                return f.raw_gram
+            if (a, b) not in done:
+                done[a, b] = fold_sums.scaled(a, b, scaled[a], scaled[b])
+            return done[a, b]
+
+        return cross
+
 
 def _batches(ids: list[str], nets: dict, n: int, layers: int) -> list[list[str]]:
     """Split a stack into batches whose feature arrays fit :data:`BATCH_BYTES`."""
@@ -131,22 +163,28 @@ def _batches(ids: list[str], nets: dict, n: int, layers: int) -> list[list[str]]
     return [ids[lo : lo + size] for lo in range(0, len(ids), size)]
 
 
+def _raw_tensor(X: np.ndarray, device, dtype) -> torch.Tensor:
+    return torch.from_numpy(np.asarray(X, dtype=np.float64)).to(device=device, dtype=dtype)[None]
+
+
 def score_chunk(nets: dict, ids: list[str], key: str, label: str, X: np.ndarray, y: np.ndarray,
                 scopes: list[Scope], *, layers: int = 1, combos: bool = True, penalties=DEFAULT_PENALTIES,
                 device="cpu", dtype=torch.float64, family: Family = Family.TRANSFER) -> dict[str, ScopeScores]:
     """Stage-1 scores of one stack of nets (one descriptor) in every scope (call it with
     :func:`~core.compute.threads.one_torch_thread` for results that do not depend on where it runs)."""
     out = {s.name: ScopeScores() for s in scopes}
-    raw = torch.from_numpy(np.asarray(X, dtype=np.float64)).to(device=device, dtype=dtype)[None]
-    data = [_ScopeData(s, raw, y, penalties, dtype) for s in scopes]
+    raw = _raw_tensor(X, device, dtype)
+    raw_sums = RowSums({"raw": raw})
+    data = [_ScopeData(s, raw, y, penalties, dtype, raw_sums) for s in scopes]
     for batch in _batches(ids, nets, len(y), layers):
         Z = frozen_features(nets, batch, X, layers=layers, device=device).to(dtype)
+        z_sums = RowSums({"z": Z, "raw": raw})
         for d in data:
             Zs = Z.index_select(1, torch.as_tensor(d.scope.rows, device=Z.device))
-            kinds = [([Candidate(family, "ridge", key, label, i) for i in batch], lambda f, z: [z])]
+            kinds = [([Candidate(family, "ridge", key, label, i) for i in batch], FROZEN)]
             if combos:
-                kinds.append(([Candidate(family, "ridge+raw", key, label, i) for i in batch], lambda f, z: [z, f.raw]))
-            d.record(out[d.scope.name], kinds, Zs)
+                kinds.append(([Candidate(family, "ridge+raw", key, label, i) for i in batch], FROZEN_RAW))
+            d.record(out[d.scope.name], kinds, Zs, z_sums)
     return out
 
 
@@ -156,10 +194,11 @@ def score_raw(key: str, label: str, X: np.ndarray, y: np.ndarray, scopes: list[S
     """Ridge on a descriptor as it is in every scope: the closed-form scratch baseline, or
     (``candidate``) a pretrained representation, whose descriptor is its frozen feature."""
     out = {s.name: ScopeScores() for s in scopes}
-    raw = torch.from_numpy(np.asarray(X, dtype=np.float64)).to(device=device, dtype=dtype)[None]
+    raw = _raw_tensor(X, device, dtype)
+    raw_sums = RowSums({"raw": raw})
     candidate = candidate or Candidate(Family.SCRATCH, "ridge", key, label)
     for s in scopes:
-        _ScopeData(s, raw, y, penalties, dtype).record(out[s.name], [([candidate], lambda f, z: [f.raw])], None)
+        _ScopeData(s, raw, y, penalties, dtype, raw_sums).record(out[s.name], [([candidate], RAW)])
     return out
 
 
@@ -186,10 +225,19 @@ def score_chunk_remote(paths: dict[str, str], ids: list[str], key: str, label: s
 
 @dataclass
 class _Task:
+    """One stack of nets in some scopes, or (``ids`` empty) the ridge on one descriptor as it
+    is: a closed-form scratch baseline, or a pretrained representation (``candidate``)."""
+
     key: str
     ids: list[str]
     family: Family
     scopes: list[Scope]
+    candidate: Candidate | None = None
+
+    @property
+    def size(self) -> int:
+        """Units of progress: models (1 for a descriptor) times scopes."""
+        return max(1, len(self.ids)) * len(self.scopes)
 
 
 def run_stage1(pool: CandidatePool, descriptors: dict[str, np.ndarray], y: np.ndarray, scopes: list[Scope], *,
@@ -212,29 +260,31 @@ def run_stage1(pool: CandidatePool, descriptors: dict[str, np.ndarray], y: np.nd
     out = {s.name: ScopeScores() for s in scopes}
     options = dict(layers=layers, combos=combos, penalties=penalties, device=str(device), dtype=dtype)
     control_set = [s for s in scopes if s.name in control_scopes]
-    _score_closed_form(out, pool, descriptors, y, scopes, control_set, penalties=penalties, device=device, dtype=dtype)
+    closed = _closed_form_tasks(pool, scopes, control_set)
     tasks = [_Task(key, ids, Family.TRANSFER, scopes) for key, nets in pool.nets.items() for ids in stack_chunks(nets)]
     if controls:
         tasks += [_Task(key, ids, Family.RANDOM, control_set) for key, nets in controls.items()
                   for ids in stack_chunks(nets)]
-    total, done = sum(len(t.ids) * len(t.scopes) for t in tasks), 0
+    total, done = sum(t.size for t in closed + tasks), 0
     if progress:
         progress(0, total)  # the stage starts now (its clock and time left count from here)
     with ExitStack() as stack:
-        if executor is None:  # chunks side by side on the cores, one torch thread each
+        if executor is None:  # everything side by side on the cores, one torch thread each
             stack.enter_context(one_torch_thread())
             threads = stack.enter_context(ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)))
-            results = threads.map(lambda t: _score_task(t, pool, controls, descriptors, y, options), tasks)
-        else:
-            results = (({}, r) for r in _remote(executor, pool, tasks, descriptors, y, options, control_seed, cancel))
+            results = threads.map(lambda t: _score_task(t, pool, controls, descriptors, y, options), closed + tasks)
+        else:  # the descriptors' ridges here, the nets on the cluster
+            local = (_score_task(t, pool, controls, descriptors, y, options) for t in closed)
+            remote = (({}, r) for r in _remote(executor, pool, tasks, descriptors, y, options, control_seed, cancel))
+            results = (r for part in (local, remote) for r in part)
         unreadable: dict[str, str] = {}
-        for task, (bad, scores) in zip(tasks, results):
+        for task, (bad, scores) in zip(closed + tasks, results):
             if cancel is not None and cancel():
                 raise CancelledError("screen cancelled")
             unreadable.update(bad)
             for s in task.scopes:
                 out[s.name].extend(scores[s.name])
-            done += len(task.ids) * len(task.scopes)
+            done += task.size
             if progress:
                 progress(done, total)
     if unreadable:
@@ -242,25 +292,24 @@ def run_stage1(pool: CandidatePool, descriptors: dict[str, np.ndarray], y: np.nd
     return out
 
 
-def _score_closed_form(out: dict[str, ScopeScores], pool: CandidatePool, descriptors, y, scopes, control_set,
-                       **options) -> None:
-    """Add the ridge scores that need no net to ``out``: the scratch baseline on every raw
-    descriptor and every pretrained representation (its control in ``control_set`` only)."""
-    for key in pool.raw_keys:  # the closed-form scratch baselines, one per descriptor
-        merged = score_raw(key, pool.label(key), descriptors[key], y, scopes, **options)
-        for s in scopes:
-            out[s.name].extend(merged[s.name])
+def _closed_form_tasks(pool: CandidatePool, scopes, control_set) -> list[_Task]:
+    """The ridges that need no net: the scratch baseline on every raw descriptor and every
+    pretrained representation (its control in ``control_set`` only)."""
+    tasks = [_Task(key, [], Family.SCRATCH, scopes) for key in pool.raw_keys]
     for key, rep in pool.representations.items():  # pretrained representations: ridge on their features
         family = Family.RANDOM if rep.role == "control" else Family.TRANSFER
-        merged = score_raw(key, pool.label(key), descriptors[key], y, control_set if family is Family.RANDOM else scopes,
-                           candidate=Candidate(family, "ridge", key, pool.label(key), rep.id, "representation"),
-                           **options)
-        for name, scores in merged.items():
-            out[name].extend(scores)
+        tasks.append(_Task(key, [], family, control_set if family is Family.RANDOM else scopes,
+                           Candidate(family, "ridge", key, pool.label(key), rep.id, "representation")))
+    return tasks
 
 
 def _score_task(t: _Task, pool: CandidatePool, controls, descriptors, y, options) -> tuple[dict, dict]:
-    """Scores of one stack of nets in this process, and the nets whose weights could not be read."""
+    """Scores of one stack of nets (or one descriptor's ridge) in this process, and the nets
+    whose weights could not be read."""
+    if not t.ids:
+        raw_options = {k: v for k, v in options.items() if k in ("penalties", "device", "dtype")}
+        return {}, score_raw(t.key, pool.label(t.key), descriptors[t.key], y, t.scopes, candidate=t.candidate,
+                             **raw_options)
     nets = (controls or {}).get(t.key) if t.family is Family.RANDOM else pool.nets[t.key]
     bad = nets.check(t.ids) if hasattr(nets, "check") else {}  # reads the stack's weights
     ids = [i for i in t.ids if i not in bad]

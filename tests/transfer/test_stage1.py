@@ -62,3 +62,28 @@ def test_progress_starts_at_zero_so_elapsed_time_is_true(libraries, mol_target):
     run_stage1(pool, X, y, [Scope("full", np.arange(len(y)), CVScheme().splits(y))],
                progress=lambda d, t: events.append((d, t)))
     assert events[0][0] == 0 and events[-1][0] == events[-1][1] and len(events) >= 2
+
+
+def test_a_scope_scored_from_the_full_rows_sums_equals_its_rows_scored_alone(libraries):
+    """The feature form's training sums come from all rows minus the rows a scope and a fold
+    leave out: the same numbers as scoring the scope's rows as a target of their own."""
+    from tests.transfer.conftest import example_target
+
+    target = example_target("expt_gap", 560)
+    frame = select_models(libraries, Domain.INORGANIC)
+    pool = load_pool(libraries, frame)
+    X, _ = featurize_target(pool, target.structures)
+    y = np.asarray(target.y, dtype=float)
+    widths = {key: D.shape[1] for key, D in X.items()}
+    rows = np.sort(np.random.default_rng(0).choice(len(y), 448, replace=False))
+    splits = CVScheme(k=5, seed=2).splits(y[rows])
+    n_train = min(len(train) for train, _ in splits)
+    assert max(widths.values()) + 64 < n_train  # ridge on frozen + raw features takes the feature form
+    nested = run_stage1(pool, X, y, [Scope("full", np.arange(len(y)), CVScheme(k=5, seed=1).splits(y)),
+                                     Scope("part", rows, splits)])["part"]
+    alone = run_stage1(pool, {k: D[rows] for k, D in X.items()}, y[rows], [Scope("part", np.arange(len(rows)),
+                                                                                   splits)])["part"]
+    assert [c.id for c in nested.candidates] == [c.id for c in alone.candidates]
+    assert {c.strategy for c in nested.candidates} >= {"ridge", "ridge+raw"}
+    assert nested.penalty == alone.penalty
+    assert np.abs(np.concatenate(nested.oof) - np.concatenate(alone.oof)).max() < 1e-6 * float(np.ptp(y))
