@@ -98,6 +98,35 @@ def scale_fold(X: torch.Tensor, train: torch.Tensor, test: torch.Tensor) -> Scal
     return ScaledFold(ztr, zte, (ztr * ztr).sum(dim=(1, 2)), mean, gain)
 
 
+#: A fold's product from sums is trusted when, for both blocks, no column's mean square over
+#: all rows exceeds this many times its variance on the training rows (the sums' rounding
+#: error grows with that ratio); otherwise the product is formed from the scaled rows.
+SUMS_RATIO_LIMIT = 1e4
+
+
+class _Blocks:
+    """The blocks of a :class:`RowSums` tree, shifted by their means over all rows (formed
+    when first needed) with each column's sum of squares after the shift."""
+
+    def __init__(self, blocks: dict[str, torch.Tensor]):
+        self.raw = dict(blocks)
+        self._shifted: dict[str, tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = {}
+
+    def get(self, name: str) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(shift (M, 1, W), shifted block (M, n, W), sum of squares (M, 1, W))."""
+        if name not in self._shifted:
+            X = self.raw[name]
+            shift = X.mean(dim=1, keepdim=True)
+            shifted = X - shift
+            self._shifted[name] = (shift, shifted, (shifted * shifted).sum(dim=1, keepdim=True))
+        return self._shifted[name]
+
+    def adding(self, name: str, X: torch.Tensor) -> "_Blocks":
+        out = _Blocks({**self.raw, name: X})
+        out._shifted = {k: v for k, v in self._shifted.items() if k != name}
+        return out
+
+
 class RowSums:
     """Sums of products ``X_i^T X_j`` of feature blocks over a subset of the rows.
 
@@ -113,18 +142,24 @@ class RowSums:
         The unscaled feature blocks over all rows, by name.
     """
 
-    def __init__(self, blocks: dict[str, torch.Tensor]):
-        self.shift = {k: X.mean(dim=1, keepdim=True) for k, X in blocks.items()}
-        self.blocks = {k: X - self.shift[k] for k, X in blocks.items()}
-        self.rows = np.arange(next(iter(blocks.values())).shape[1])
+    def __init__(self, blocks: dict[str, torch.Tensor] | _Blocks):
+        self._blocks = blocks if isinstance(blocks, _Blocks) else _Blocks(blocks)
+        self.rows = np.arange(next(iter(self._blocks.raw.values())).shape[1])
         self.parent: RowSums | None = None
         self._sums: dict[tuple[str, str], torch.Tensor] = {}
 
+    def adding(self, name: str, X: torch.Tensor) -> "RowSums":
+        """A new tree over the same rows with block ``name`` added (the other blocks' shifted
+        copies are shared, not made again)."""
+        return RowSums(self._blocks.adding(name, X))
+
     def subset(self, rows: np.ndarray) -> "RowSums":
-        """The sums over ``rows`` (indices into all rows, a subset of this one's rows)."""
+        """The sums over ``rows`` (indices into all rows; rows outside this subset, or
+        repeated, are summed directly)."""
         child = object.__new__(RowSums)
-        child.shift, child.blocks, child.parent, child._sums = self.shift, self.blocks, self, {}
-        child.rows = np.asarray(rows)
+        child._blocks, child._sums, child.rows = self._blocks, {}, np.asarray(rows)
+        nested = len(np.unique(child.rows)) == len(child.rows) and bool(np.isin(child.rows, self.rows).all())
+        child.parent = self if nested else None
         return child
 
     def sum(self, i: str, j: str) -> torch.Tensor:
@@ -140,17 +175,24 @@ class RowSums:
         return self._sums[i, j]
 
     def _product(self, i: str, j: str, rows: np.ndarray) -> torch.Tensor:
-        index = torch.as_tensor(rows, device=self.blocks[i].device)
-        Xi = self.blocks[i].index_select(1, index)
-        Xj = Xi if i == j else self.blocks[j].index_select(1, index)
+        Xi, Xj = self._blocks.get(i)[1], self._blocks.get(j)[1]
+        index = torch.as_tensor(rows, device=Xi.device)
+        Xi = Xi.index_select(1, index)
+        Xj = Xi if i == j else Xj.index_select(1, index)
         return Xi.transpose(1, 2) @ Xj
 
     def scaled(self, i: str, j: str, bi: ScaledFold, bj: ScaledFold) -> torch.Tensor:
         """``Z_i^T Z_j`` of the blocks as ``bi`` and ``bj`` scaled this subset's rows
-        (their training rows): the centring and scaling applied to the sums."""
-        a = (bi.mean - self.shift[i]).transpose(1, 2)  # (M, W_i, 1)
-        b = bj.mean - self.shift[j]  # (M, 1, W_j)
-        centred = self.sum(i, j) - len(self.rows) * (a @ b)
+        (their training rows): the centring and scaling applied to the sums, or the product
+        of the scaled rows where the sums would lose precision (:data:`SUMS_RATIO_LIMIT`)."""
+        (shift_i, _, sq_i), (shift_j, _, sq_j) = self._blocks.get(i), self._blocks.get(j)
+        n = len(self.rows)
+        worst = (sq_i * bi.gain**2).amax(dim=(1, 2)) * (sq_j * bj.gain**2).amax(dim=(1, 2)) / n**2
+        if bool((worst > SUMS_RATIO_LIMIT**2).any()):
+            return bi.train.transpose(1, 2) @ bj.train
+        a = (bi.mean - shift_i).transpose(1, 2)  # (M, W_i, 1)
+        b = bj.mean - shift_j  # (M, 1, W_j)
+        centred = self.sum(i, j) - n * (a @ b)
         return bi.gain.transpose(1, 2) * centred * bj.gain
 
 

@@ -39,6 +39,9 @@ from core.transfer.scoring import repetitions
 #: Work arrays of one batch of models stay under this many bytes (keeps memory bounded
 #: for thousands of rows, and caches warm for a few dozen).
 BATCH_BYTES = 48 << 20
+#: The raw descriptor's Gram matrix of every fold is kept for the next batches of nets when
+#: all of them take at most this many bytes (else formed again for each batch).
+RAW_GRAM_BYTES = 256 << 20
 
 
 @dataclass
@@ -100,8 +103,10 @@ class _ScopeData:
     the scopes), from which each fold's raw Gram matrix comes when a feature-form fit needs it.
     """
 
-    def __init__(self, scope: Scope, raw: torch.Tensor, y: np.ndarray, penalties, dtype, raw_sums: RowSums):
+    def __init__(self, scope: Scope, raw: torch.Tensor, y: np.ndarray, penalties, dtype, raw_sums: RowSums,
+                 keep_raw_gram: bool = True):
         device = raw.device
+        self.keep_raw_gram = keep_raw_gram
         self.scope = scope
         self.n = len(scope.rows)
         self.y = torch.as_tensor(y[scope.rows], dtype=dtype, device=device)
@@ -146,11 +151,15 @@ class _ScopeData:
 
         def cross(a: str, b: str) -> torch.Tensor:
             if (a, b) == ("raw", "raw"):
-                if f.raw_gram is None:
-                    f.raw_gram = self.raw_sums.subset(f.rows).scaled("raw", "raw", f.raw, f.raw)
-                return f.raw_gram
+                gram = f.raw_gram
+                if gram is None:
+                    gram = self.raw_sums.subset(f.rows).scaled("raw", "raw", f.raw, f.raw)
+                    if self.keep_raw_gram:  # for the next batches of nets (when small enough to keep)
+                        f.raw_gram = gram
+                return gram
             if (a, b) not in done:
-                done[a, b] = fold_sums.scaled(a, b, scaled[a], scaled[b])
+                done[a, b] = (fold_sums.scaled(a, b, scaled[a], scaled[b]) if fold_sums is not None
+                              else scaled[a].train.transpose(1, 2) @ scaled[b].train)
             return done[a, b]
 
         return cross
@@ -175,10 +184,12 @@ def score_chunk(nets: dict, ids: list[str], key: str, label: str, X: np.ndarray,
     out = {s.name: ScopeScores() for s in scopes}
     raw = _raw_tensor(X, device, dtype)
     raw_sums = RowSums({"raw": raw})
-    data = [_ScopeData(s, raw, y, penalties, dtype, raw_sums) for s in scopes]
+    folds = sum(len(s.splits) for s in scopes)
+    keep = folds * raw.shape[2] ** 2 * raw.element_size() <= RAW_GRAM_BYTES
+    data = [_ScopeData(s, raw, y, penalties, dtype, raw_sums, keep) for s in scopes]
     for batch in _batches(ids, nets, len(y), layers):
         Z = frozen_features(nets, batch, X, layers=layers, device=device).to(dtype)
-        z_sums = RowSums({"z": Z, "raw": raw})
+        z_sums = raw_sums.adding("z", Z)
         for d in data:
             Zs = Z.index_select(1, torch.as_tensor(d.scope.rows, device=Z.device))
             kinds = [([Candidate(family, "ridge", key, label, i) for i in batch], FROZEN)]
@@ -269,13 +280,15 @@ def run_stage1(pool: CandidatePool, descriptors: dict[str, np.ndarray], y: np.nd
     if progress:
         progress(0, total)  # the stage starts now (its clock and time left count from here)
     with ExitStack() as stack:
-        if executor is None:  # everything side by side on the cores, one torch thread each
-            stack.enter_context(one_torch_thread())
+        stack.enter_context(one_torch_thread())  # the same numbers wherever a task runs
+        if executor is None:  # everything side by side on the cores
             threads = stack.enter_context(ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)))
             results = threads.map(lambda t: _score_task(t, pool, controls, descriptors, y, options), closed + tasks)
-        else:  # the descriptors' ridges here, the nets on the cluster
+        else:  # the nets on the cluster (sent first), the descriptors' ridges here meanwhile
+            futures = _submit(executor, pool, tasks, descriptors, y, options, control_seed)
+            stack.callback(lambda: [f.cancel() for f in futures if not f.done()])
             local = (_score_task(t, pool, controls, descriptors, y, options) for t in closed)
-            remote = (({}, r) for r in _remote(executor, pool, tasks, descriptors, y, options, control_seed, cancel))
+            remote = (({}, r) for r in _collect(futures))
             results = (r for part in (local, remote) for r in part)
         unreadable: dict[str, str] = {}
         for task, (bad, scores) in zip(closed + tasks, results):
@@ -328,11 +341,14 @@ def _forget(pool: CandidatePool, controls, unreadable: dict[str, str]) -> None:
     pool.catalog = pool.catalog[~pool.catalog["id"].isin(list(unreadable))].reset_index(drop=True)
 
 
-def _remote(executor, pool, tasks, descriptors, y, options, control_seed, cancel):
+def _submit(executor, pool, tasks, descriptors, y, options, control_seed) -> list:
     library = dict(zip(pool.catalog["id"], pool.catalog["library"]))
-    futures = [executor.submit(score_chunk_remote, {i: library[i] for i in t.ids}, t.ids, t.key, pool.label(t.key),
-                               descriptors[t.key], y, t.scopes, options,
-                               control_seed if t.family is Family.RANDOM else None) for t in tasks]
+    return [executor.submit(score_chunk_remote, {i: library[i] for i in t.ids}, t.ids, t.key, pool.label(t.key),
+                            descriptors[t.key], y, t.scopes, options,
+                            control_seed if t.family is Family.RANDOM else None) for t in tasks]
+
+
+def _collect(futures):
     try:
         for fut in futures:
             yield fut.result()

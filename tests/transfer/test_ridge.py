@@ -89,3 +89,21 @@ def test_fold_errors_are_the_mean_absolute_error_of_each_fold():
     errors = fold_errors(oof, torch.from_numpy(y), splits).numpy()
     for f, (_, test) in enumerate(splits):
         assert errors[1, 2, f] == pytest.approx(np.abs(oof[1, 2, 0, test].numpy() - y[test]).mean())
+
+
+def test_a_column_nearly_constant_on_the_training_rows_keeps_its_precision():
+    """A unit that barely fires on the training rows but strongly on the rows a fold leaves
+    out: sums over all rows minus the left-out rows would lose its variance to rounding, so
+    its products come from the scaled rows (the answer equals scikit-learn's)."""
+    rng = np.random.default_rng(1)
+    n = 400
+    X = np.maximum(rng.normal(size=(1, n, 8)), 0)
+    X[0, :, 0] = 0.0
+    X[0, 5, 0] = 1e-6
+    X[0, 340:380, 0] = rng.uniform(20, 80, 40)
+    y = X[0, :, 1] - X[0, :, 2] + 0.1 * rng.normal(size=n)
+    splits = [(np.arange(320), np.arange(320, n))]
+    got = cv_ridge([torch.from_numpy(X)], torch.from_numpy(y), splits).numpy()
+    expected = _collapse(_reference([X], y, splits, DEFAULT_PENALTIES), splits, n)
+    covered = ~np.isnan(expected)
+    assert np.abs(got[covered] - expected[covered]).max() < 1e-6

@@ -64,9 +64,12 @@ def test_progress_starts_at_zero_so_elapsed_time_is_true(libraries, mol_target):
     assert events[0][0] == 0 and events[-1][0] == events[-1][1] and len(events) >= 2
 
 
-def test_a_scope_scored_from_the_full_rows_sums_equals_its_rows_scored_alone(libraries):
+def test_a_scope_scored_from_the_full_rows_sums_equals_its_rows_scored_alone(libraries, monkeypatch):
     """The feature form's training sums come from all rows minus the rows a scope and a fold
-    leave out: the same numbers as scoring the scope's rows as a target of their own."""
+    leave out: the same numbers as scoring the scope's rows as a target of their own, and as
+    forming every product from the fold's scaled rows (several batches of nets reuse the raw
+    descriptor's products)."""
+    from core.transfer import stage1
     from tests.transfer.conftest import example_target
 
     target = example_target("expt_gap", 560)
@@ -79,11 +82,16 @@ def test_a_scope_scored_from_the_full_rows_sums_equals_its_rows_scored_alone(lib
     splits = CVScheme(k=5, seed=2).splits(y[rows])
     n_train = min(len(train) for train, _ in splits)
     assert max(widths.values()) + 64 < n_train  # ridge on frozen + raw features takes the feature form
-    nested = run_stage1(pool, X, y, [Scope("full", np.arange(len(y)), CVScheme(k=5, seed=1).splits(y)),
-                                     Scope("part", rows, splits)])["part"]
+    monkeypatch.setattr(stage1, "BATCH_BYTES", 1 << 20)  # one net per batch
+    scopes = [Scope("full", np.arange(len(y)), CVScheme(k=5, seed=1).splits(y)), Scope("part", rows, splits)]
+    nested = run_stage1(pool, X, y, scopes)["part"]
     alone = run_stage1(pool, {k: D[rows] for k, D in X.items()}, y[rows], [Scope("part", np.arange(len(rows)),
                                                                                    splits)])["part"]
-    assert [c.id for c in nested.candidates] == [c.id for c in alone.candidates]
+    monkeypatch.setattr(stage1._ScopeData, "_cross", lambda self, f, scaled, sums:
+                        lambda a, b: scaled[a].train.transpose(1, 2) @ scaled[b].train)
+    direct = run_stage1(pool, X, y, scopes)["part"]
     assert {c.strategy for c in nested.candidates} >= {"ridge", "ridge+raw"}
-    assert nested.penalty == alone.penalty
-    assert np.abs(np.concatenate(nested.oof) - np.concatenate(alone.oof)).max() < 1e-6 * float(np.ptp(y))
+    for other in (alone, direct):
+        assert [c.id for c in nested.candidates] == [c.id for c in other.candidates]
+        assert nested.penalty == other.penalty
+        assert np.abs(np.concatenate(nested.oof) - np.concatenate(other.oof)).max() < 1e-6 * float(np.ptp(y))
