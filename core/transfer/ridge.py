@@ -157,15 +157,21 @@ class RowSums:
         """The sums over ``rows`` (indices into all rows; rows outside this subset, or
         repeated, are summed directly)."""
         child = object.__new__(RowSums)
-        child._blocks, child._sums, child.rows = self._blocks, {}, np.asarray(rows)
-        nested = len(np.unique(child.rows)) == len(child.rows) and bool(np.isin(child.rows, self.rows).all())
-        child.parent = self if nested else None
+        child._blocks, child._sums, child.rows, child.parent = self._blocks, {}, np.asarray(rows), self
         return child
+
+    def _left_out(self) -> np.ndarray | None:
+        """The parent's rows this subset leaves out (None: sum its rows directly)."""
+        if self.parent is None:
+            return None
+        if len(np.unique(self.rows)) != len(self.rows) or not np.isin(self.rows, self.parent.rows).all():
+            return None  # repeated rows or rows outside the parent: not a subset
+        return np.setdiff1d(self.parent.rows, self.rows)
 
     def sum(self, i: str, j: str) -> torch.Tensor:
         """``(X_i - shift_i)^T (X_j - shift_j)`` over this subset's rows: (M, W_i, W_j)."""
         if (i, j) not in self._sums:
-            left_out = np.setdiff1d(self.parent.rows, self.rows) if self.parent is not None else None
+            left_out = self._left_out()
             if left_out is None or len(left_out) >= len(self.rows):
                 self._sums[i, j] = self._product(i, j, self.rows)
             elif len(left_out) == 0:
