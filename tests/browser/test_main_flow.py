@@ -43,7 +43,9 @@ def test_example_to_parity_plot_ranking_and_heatmap(browser, runs_dir):
         assert clicks <= BUDGET_CLICKS, f"{clicks} clicks"
         wait_idle(page)
         no_exception(page)
-        assert page.locator(".js-plotly-plot").first.is_visible()
+        plot = page.locator(".js-plotly-plot").first
+        plot.wait_for(state="visible", timeout=30_000)  # Plotly draws after its container appears
+        assert plot.is_visible()
         verdict = page.locator("[data-testid='stAlert']").first.inner_text()
         assert any(v in verdict for v in ("Transfer helps", "Transfer did not", "No honest decision")), verdict
         screenshot(page, "results-after-example")
