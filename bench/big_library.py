@@ -59,7 +59,7 @@ def main(argv=None) -> int:
         X, _ = featurize_target(pool, target.structures)
         controls = {key: TwinStore(nets, config.seed) for key, nets in pool.nets.items()}
         t1 = time.perf_counter()
-        scores = run_stage1(pool, X, y, scopes, controls=controls, control_seed=config.seed)
+        scores = run_stage1(pool, X, y, scopes, controls=controls, control_seed=config.seed, oof_scopes=("full",))
         t2 = time.perf_counter()
     n_scored = sum(len(s.candidates) for s in scores.values())
     print(json.dumps({

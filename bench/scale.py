@@ -90,7 +90,7 @@ def main(argv=None) -> int:
             t1 = time.perf_counter()
             scores = run_stage1(pool, X, y, scopes, executor=executor(client), **options)["full"]
             seconds = time.perf_counter() - t1
-        same = scores.ids == reference.ids and all(np.array_equal(a, b) for a, b in zip(scores.oof, reference.oof))
+        same = [c.id for c in scores.candidates] == [c.id for c in reference.candidates] and all(np.array_equal(a, b) for a, b in zip(scores.oof, reference.oof))
         runs[f"dask_{workers}_workers"] = {"seconds": round(seconds, 2), "cluster_startup_seconds": round(startup, 2),
                                            "same_numbers_as_in_process": bool(same)}
     for run in runs.values():

@@ -23,3 +23,9 @@ class NetArrays:
     y_mean: float
     y_scale: float
     activation: str
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of its arrays (what holding it in memory costs)."""
+        arrays = [self.input_index, self.x_mean, self.x_scale, self.out_weight, *self.weights, *self.biases]
+        return int(sum(np.asarray(a).nbytes for a in arrays))

@@ -78,7 +78,7 @@ class ScreenProgress:
 
 #: The screen's stages as the progress bar says them.
 STAGE_WORDS = {"featurize": "computing descriptors:", "stage 1": "stage 1, every model:",
-               "stage 2": "stage 2, refitting the best:", "nested": "nested estimate, outer fold"}
+               "stage 2": "stage 2, refitting the best: fit", "nested": "nested estimate: fit"}
 
 
 def screen_work(target, library_paths: list[str | Path], config, *, runs_base: Path | None = None,
@@ -100,7 +100,9 @@ def screen_work(target, library_paths: list[str | Path], config, *, runs_base: P
             if stage == PLAN:  # a plan, not work done: it only weighs the stages
                 tracker.update(stage, done, total)
                 return
-            report.progress(tracker.update(stage, done, total), f"{STAGE_WORDS.get(stage, stage)} {done} of {total}")
+            count = (f"{100 * done // max(total, 1)}% of the work" if stage == "stage 1"  # units weighted by cost
+                     else f"{done} of {total}")
+            report.progress(tracker.update(stage, done, total), f"{STAGE_WORDS.get(stage, stage)} {count}")
 
         with _opened(library_paths) as libraries:
             report.progress(0.0, f"screening {len(target.y)} rows")

@@ -4,7 +4,8 @@ A library of 100,000 nets does not fit in memory as arrays, and a screen does no
 to: stage 1 reads one stack of nets, scores it and moves on; stage 2 and ``predict`` read
 the few nets they refit.  :class:`NetStore` is a read-only mapping ``model id -> net``
 that knows every net's file, checksum and shape from the catalog, reads a net on first
-use and keeps the most recently used ones (bounded).  :class:`TwinStore` is the same for
+use and keeps the most recently used ones, up to a number of bytes (a net on 2,048 Morgan
+bits weighs about 0.5 MB, one on 58 composition features a few kB).  :class:`TwinStore` is the same for
 the random-weight twins of a store's nets (:mod:`core.transfer.controls`), made on demand.
 Both are safe to read from several threads.
 """
@@ -22,15 +23,17 @@ from core.nets import NetArrays
 from core.transfer.controls import random_twin
 from core.transfer.frozen import NetShape
 
-#: Nets kept in memory per store (the starter library's nets all fit; a big library cycles).
-CACHE_SIZE = 4096
+#: Bytes of nets kept in memory per store (the starter library's nets all fit; a big library
+#: cycles through it).  A bound in bytes, not nets: 4,096 nets on Morgan bits are 2 GB.
+CACHE_BYTES = 64 << 20
 
 
 class _Cached(Mapping):
-    def __init__(self, shapes: dict[str, NetShape], cache_size: int):
+    def __init__(self, shapes: dict[str, NetShape], cache_bytes: int):
         self.shapes = shapes
         self._cache: OrderedDict[str, NetArrays] = OrderedDict()
-        self._size = cache_size
+        self._limit = cache_bytes
+        self._bytes = 0
         self._lock = threading.Lock()
 
     def __iter__(self) -> Iterator[str]:
@@ -51,23 +54,31 @@ class _Cached(Mapping):
             raise KeyError(model_id)
         net = self._make(model_id)
         with self._lock:
-            self._cache[model_id] = net
-            while len(self._cache) > self._size:
-                self._cache.popitem(last=False)
+            if model_id not in self._cache:
+                self._cache[model_id] = net
+                self._bytes += net.nbytes
+            while self._bytes > self._limit and len(self._cache) > 1:
+                self._bytes -= self._cache.popitem(last=False)[1].nbytes
         return net
+
+    @property
+    def cached_bytes(self) -> int:
+        """Bytes of the nets held in memory now."""
+        return self._bytes
 
     def _make(self, model_id: str) -> NetArrays:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def check(self, ids: Iterable[str]) -> dict[str, str]:
-        """Read ``ids`` (warming the cache); ``{id: reason}`` of those that cannot be read."""
-        errors = {}
+    def take(self, ids: Iterable[str]) -> tuple[dict[str, NetArrays], dict[str, str]]:
+        """Read ``ids`` once: the nets that could be read (held by the caller, whatever the
+        cache keeps) and ``{id: reason}`` of those that could not."""
+        nets, errors = {}, {}
         for model_id in ids:
             try:
-                self[model_id]
+                nets[model_id] = self[model_id]
             except LibraryError as exc:
                 errors[model_id] = str(exc)
-        return errors
+        return nets, errors
 
     def without(self, ids: Iterable[str]) -> None:
         """Forget ``ids`` (nets that turned out unreadable)."""
@@ -84,32 +95,26 @@ class NetStore(_Cached):
         ``model id -> (weights path, checksum)``.
     shapes : dict
         ``model id -> NetShape`` (from the catalog: no file is read to plan the stacks).
-    cache_size : int
+    cache_bytes : int
+        Most bytes of nets held in memory (least recently used leave first).
     """
 
     def __init__(self, files: dict[str, tuple[Path, str]], shapes: dict[str, NetShape],
-                 cache_size: int = CACHE_SIZE):
-        super().__init__(dict(shapes), cache_size)
+                 cache_bytes: int = CACHE_BYTES):
+        super().__init__(dict(shapes), cache_bytes)
         self.files = files
 
     def _make(self, model_id: str) -> NetArrays:
         path, checksum = self.files[model_id]
         return read_model(path, checksum, model_id)
 
-    @classmethod
-    def of(cls, nets: Mapping[str, NetArrays]) -> "NetStore":
-        """A store holding nets already in memory (tests, benchmarks)."""
-        store = cls({}, {i: NetShape.of(n) for i, n in nets.items()}, cache_size=max(len(nets), 1))
-        store._cache.update(nets)
-        return store
-
 
 class TwinStore(_Cached):
     """The random-weight twins of the nets of ``base``, made (seeded) on first use."""
 
-    def __init__(self, base: Mapping[str, NetArrays], seed: int = 0, cache_size: int = CACHE_SIZE):
+    def __init__(self, base: Mapping[str, NetArrays], seed: int = 0, cache_bytes: int = CACHE_BYTES):
         super().__init__(dict(getattr(base, "shapes", None) or {i: NetShape.of(n) for i, n in base.items()}),
-                         cache_size)
+                         cache_bytes)
         self.base = base
         self.seed = seed
 

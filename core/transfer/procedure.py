@@ -24,15 +24,16 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from enum import Enum
+from functools import partial
 from typing import Callable
 
 import numpy as np
 from scipy import stats
-from sklearn.utils.parallel import Parallel, delayed
 
 from core.transfer.candidate import Family
 from core.transfer.stage1 import Scope
-from core.transfer.stage2 import ScreenContext, Scored, fit_predict, stage2
+from core.transfer.stage2 import ScreenContext, Scored, fit_predict, refit_scopes, stage2_candidates, top_models
+from core.transfer.strategies import run_tasks
 
 #: Significance level of the decision.
 ALPHA = 0.05
@@ -72,15 +73,10 @@ def select(scored: list[Scored], procedure: ProcedureName, size: int) -> list[Sc
     return members
 
 
-def predict_members(ctx: ScreenContext, members: list[Scored], train: np.ndarray, test: np.ndarray,
-                    cache: dict | None = None) -> np.ndarray:
-    """Mean prediction of ``members`` fitted on ``train`` for the rows ``test`` (fits run side
-    by side in threads; ``cache`` keeps each candidate's prediction for the next procedure)."""
-    cache = {} if cache is None else cache
-    todo = list({m.candidate.id: m for m in members if m.candidate.id not in cache}.values())
-    values = Parallel(n_jobs=-1, prefer="threads")(delayed(fit_predict)(ctx, m, train, test) for m in todo)
-    cache.update({m.candidate.id: v for m, v in zip(todo, values)})
-    return np.mean([cache[m.candidate.id] for m in members], axis=0)
+def member_tasks(ctx: ScreenContext, members: list[Scored], train: np.ndarray, test: np.ndarray) -> list:
+    """One fit per member on the rows ``train``, predicting ``test``, for
+    :func:`~core.transfer.strategies.run_tasks` (pass distinct members: each is fitted)."""
+    return [partial(fit_predict, ctx, m, train, test) for m in members]
 
 
 @dataclass
@@ -148,28 +144,41 @@ def _repetition_of(outer) -> list[int]:
 def nested_estimates(ctx: ScreenContext, inner: dict[str, list[Scored]], scopes: list[Scope], outer,
                      progress: Callable[[int, int], None] | None = None) -> dict[ProcedureName, NestedEstimate]:
     """Run every procedure inside each outer fold; ``inner[scope.name]`` holds the stage-1
-    scores of the outer training part ``scope`` (same order as ``outer``)."""
+    scores of the outer training part ``scope`` (same order as ``outer``).
+
+    The stage-2 refits of every outer fold run in one pool of threads, then the picks' fits
+    on the outer training parts in another (a member both procedures pick is fitted once);
+    ``progress`` counts fits.
+    """
     y, config = ctx.y, ctx.config
     reps = _repetition_of(outer)
     n_reps = max(reps) + 1 if reps else 0
+    most = len(outer) * 2 * config.ensemble  # the two picks' fits at most, counted once they are known
+    if progress:
+        progress(0, most)  # the stage starts now
+    work = [(scope, stage2_candidates(ctx, top_models(inner[scope.name], config.nested_top))) for scope in scopes]
+    n_refits = sum(len(scope.splits) * len(jobs) for scope, jobs in work)
+    refits = refit_scopes(ctx, work, progress=lambda d, t: progress and progress(d, n_refits + most))
+    picks = [{p: select(inner[scope.name] + refit, p, config.ensemble) for p in ProcedureName}
+             for scope, refit in zip(scopes, refits)]
+    fits = [list({m.candidate.id: m for p in ProcedureName for m in pick[p]}.values()) for pick in picks]
+    tasks = [t for (train, test), distinct in zip(outer, fits) for t in member_tasks(ctx, distinct, train, test)]
+    values = iter(run_tasks(tasks, progress=lambda d, t: progress and progress(n_refits + d, n_refits + t),
+                            cancel=ctx.cancel))
     pred = {p: np.full((n_reps, len(y)), np.nan) for p in ProcedureName}
     folds: dict[ProcedureName, list[dict]] = {p: [] for p in ProcedureName}
-    for o, ((train, test), scope, rep) in enumerate(zip(outer, scopes, reps)):
-        ctx.check_cancel()
-        scored = inner[scope.name] + stage2(ctx, scope, inner[scope.name], config.nested_top)
-        picks = {p: select(scored, p, config.ensemble) for p in ProcedureName}
-        cache: dict = {}
-        predict_members(ctx, [m for p in ProcedureName for m in picks[p]], train, test, cache)  # all fits at once
+    for o, ((train, test), scope, rep, pick, refit, distinct) in enumerate(zip(outer, scopes, reps, picks, refits,
+                                                                                fits)):
+        fitted = {m.candidate.id: next(values) for m in distinct}
+        scored = inner[scope.name] + refit
         for p in ProcedureName:
-            members = picks[p]
-            pred[p][rep, test] = predict_members(ctx, members, train, test, cache)
+            members = pick[p]
+            pred[p][rep, test] = np.mean([fitted[m.candidate.id] for m in members], axis=0)
             folds[p].append({"fold": o, "repeat": rep, "members": [m.candidate.id for m in members],
                              "inner_cv_mae": float(np.mean([m.cv_mae for m in members])),
                              "outer_mae": float(np.abs(pred[p][rep, test] - y[test]).mean()),
                              "candidates": int(sum(ELIGIBLE[p](s) for s in scored)),
                              "n_train": int(len(train)), "n_test": int(len(test))})
-        if progress:
-            progress(o + 1, len(outer))
     return {p: _estimate(p.value, y, pred[p], folds[p]) for p in ProcedureName}
 
 

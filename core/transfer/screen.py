@@ -182,7 +182,6 @@ def screen(target: Target, libraries: list[Library], config: ScreenConfig | None
     t3 = time.perf_counter()
     estimates = None
     if outer:
-        tell("nested", 0, len(outer))
         estimates = nested_estimates(ctx, stage1, scopes[1:], outer, progress=lambda d, t: tell("nested", d, t))
         for p, est in estimates.items():
             say(f"nested estimate of the {p.value} procedure: MAE {est.mae:.4g}")
@@ -304,7 +303,7 @@ def _stage1(ctx: ScreenContext, scopes, device, tell, say) -> tuple[dict[str, li
     every scope and the addresses of the workers it ran on (none in process)."""
     config = ctx.config
     options = dict(layers=config.layers, combos=config.combos, penalties=config.penalties, device=device,
-                   controls=ctx.controls, control_seed=config.seed, progress=lambda d, t: tell("stage 1", d, t),
+                   controls=ctx.controls, control_seed=config.seed, oof_scopes=(scopes[0].name,), progress=lambda d, t: tell("stage 1", d, t),
                    cancel=ctx.cancel)
     addresses: list[str] = []
     if not config.scheduler:

@@ -20,7 +20,7 @@ scored from the same forward passes.
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Callable
@@ -28,11 +28,12 @@ from typing import Callable
 import numpy as np
 import torch
 
+from core.compute.memory import release_free_memory
 from core.compute.threads import one_torch_thread
 from core.errors import CancelledError
 from core.transfer.candidate import Candidate, Family
 from core.transfer.candidates import CandidatePool
-from core.transfer.frozen import frozen_features, stack_chunks
+from core.transfer.frozen import frozen_features, shapes_of, stack_chunks
 from core.transfer.ridge import DEFAULT_PENALTIES, RowSums, ScaledFold, fold_ridge, scale_fold
 from core.transfer.scoring import repetitions
 
@@ -60,7 +61,7 @@ class ScopeScores:
     candidates: list[Candidate] = field(default_factory=list)
     penalty: list[float] = field(default_factory=list)  # relative penalty chosen
     fold_mae: list[np.ndarray] = field(default_factory=list)
-    oof: list[np.ndarray] = field(default_factory=list)  # (R, n_scope) at the chosen penalty
+    oof: list[np.ndarray | None] = field(default_factory=list)  # (R, n_scope) at the chosen penalty, or None
 
     def extend(self, other: "ScopeScores") -> None:
         """Append another chunk's scores."""
@@ -104,9 +105,10 @@ class _ScopeData:
     """
 
     def __init__(self, scope: Scope, raw: torch.Tensor, y: np.ndarray, penalties, dtype, raw_sums: RowSums,
-                 keep_raw_gram: bool = True):
+                 keep_raw_gram: bool = True, keep_oof: bool = True):
         device = raw.device
         self.keep_raw_gram = keep_raw_gram
+        self.keep_oof = keep_oof
         self.scope = scope
         self.n = len(scope.rows)
         self.y = torch.as_tensor(y[scope.rows], dtype=dtype, device=device)
@@ -142,7 +144,7 @@ class _ScopeData:
             out.candidates.extend(candidates)
             out.penalty.extend(float(self.rel[b]) for b in best.tolist())
             out.fold_mae.extend(errors[idx, best].cpu().numpy())
-            out.oof.extend(oof[idx, best].cpu().numpy())
+            out.oof.extend(oof[idx, best].cpu().numpy() if self.keep_oof else [None] * len(candidates))
 
     def _cross(self, f: _Fold, scaled: dict[str, ScaledFold], fold_sums: RowSums | None):
         """``cross(a, b)``: Z_a^T Z_b of the fold's scaled training blocks by name, each formed
@@ -178,15 +180,17 @@ def _raw_tensor(X: np.ndarray, device, dtype) -> torch.Tensor:
 
 def score_chunk(nets: dict, ids: list[str], key: str, label: str, X: np.ndarray, y: np.ndarray,
                 scopes: list[Scope], *, layers: int = 1, combos: bool = True, penalties=DEFAULT_PENALTIES,
-                device="cpu", dtype=torch.float64, family: Family = Family.TRANSFER) -> dict[str, ScopeScores]:
+                device="cpu", dtype=torch.float64, family: Family = Family.TRANSFER,
+                oof_scopes: tuple[str, ...] | None = None) -> dict[str, ScopeScores]:
     """Stage-1 scores of one stack of nets (one descriptor) in every scope (call it with
-    :func:`~core.compute.threads.one_torch_thread` for results that do not depend on where it runs)."""
+    :func:`~core.compute.threads.one_torch_thread` for results that do not depend on where it runs);
+    out-of-fold predictions are kept in the scopes named in ``oof_scopes`` (default: all)."""
     out = {s.name: ScopeScores() for s in scopes}
     raw = _raw_tensor(X, device, dtype)
     raw_sums = RowSums({"raw": raw})
     folds = sum(len(s.splits) for s in scopes)
     keep = folds * raw.shape[2] ** 2 * raw.element_size() <= RAW_GRAM_BYTES
-    data = [_ScopeData(s, raw, y, penalties, dtype, raw_sums, keep) for s in scopes]
+    data = [_ScopeData(s, raw, y, penalties, dtype, raw_sums, keep, _keeps(oof_scopes, s)) for s in scopes]
     for batch in _batches(ids, nets, len(y), layers):
         Z = frozen_features(nets, batch, X, layers=layers, device=device).to(dtype)
         z_sums = raw_sums.adding("z", Z)
@@ -201,7 +205,7 @@ def score_chunk(nets: dict, ids: list[str], key: str, label: str, X: np.ndarray,
 
 def score_raw(key: str, label: str, X: np.ndarray, y: np.ndarray, scopes: list[Scope], *,
               penalties=DEFAULT_PENALTIES, device="cpu", dtype=torch.float64,
-              candidate: Candidate | None = None) -> dict[str, ScopeScores]:
+              candidate: Candidate | None = None, oof_scopes: tuple[str, ...] | None = None) -> dict[str, ScopeScores]:
     """Ridge on a descriptor as it is in every scope: the closed-form scratch baseline, or
     (``candidate``) a pretrained representation, whose descriptor is its frozen feature."""
     out = {s.name: ScopeScores() for s in scopes}
@@ -209,8 +213,13 @@ def score_raw(key: str, label: str, X: np.ndarray, y: np.ndarray, scopes: list[S
     raw_sums = RowSums({"raw": raw})
     candidate = candidate or Candidate(Family.SCRATCH, "ridge", key, label)
     for s in scopes:
-        _ScopeData(s, raw, y, penalties, dtype, raw_sums).record(out[s.name], [([candidate], RAW)])
+        _ScopeData(s, raw, y, penalties, dtype, raw_sums, keep_oof=_keeps(oof_scopes, s)).record(
+            out[s.name], [([candidate], RAW)])
     return out
+
+
+def _keeps(oof_scopes: tuple[str, ...] | None, scope: Scope) -> bool:
+    return oof_scopes is None or scope.name in oof_scopes
 
 
 def score_chunk_remote(paths: dict[str, str], ids: list[str], key: str, label: str, X: np.ndarray, y: np.ndarray,
@@ -247,14 +256,58 @@ class _Task:
 
     @property
     def size(self) -> int:
-        """Units of progress: models (1 for a descriptor) times scopes."""
+        """Candidates' models (1 for a descriptor) times scopes."""
         return max(1, len(self.ids)) * len(self.scopes)
+
+    def cost(self, widths: list[int], penalties: int) -> float:
+        """Rough flops of the task: :func:`ridge_cost` of each candidate kind (feature
+        ``widths``) on each fold of each scope, times the models."""
+        folds = [len(train) for s in self.scopes for train, _ in s.splits]
+        return max(1, len(self.ids)) * sum(ridge_cost(w, n, penalties) for w in widths for n in folds)
+
+
+#: Matrix size at which batched linear algebra runs at half its large-matrix speed, for
+#: :func:`ridge_cost` (measured on this project's 2-core machine: Cholesky factorisations of
+#: 80 x 80 matrices in batches at 6.5 GFLOP/s, of one 3,072 x 3,072 matrix at 26 GFLOP/s).
+HALF_SPEED_SIZE = 250
+
+
+def ridge_cost(width: int, n_train: int, penalties: int) -> float:
+    """Rough cost of one candidate's ridge on one fold, in flops at full speed: the product of
+    its features (Z Z^T, ``n^2 w``, in the kernel form; Z^T Z, ``n w^2``, in the feature form,
+    halved: the row sums form each fold's from the rows it leaves out) and one Cholesky
+    factorisation of the r x r system per penalty (r = min(w, n)), slowed by
+    ``(r + HALF_SPEED_SIZE) / r`` (small matrices run far below the machine's peak).
+
+    Fitted on the timed stage-1 tasks of 1,000 and 4,000 band-gap rows (starter library):
+    summed over the tasks, the absolute differences between each task's share of this cost
+    and its share of the time were 0.14 and 0.13 (0 is exact, 2 is as wrong as can be).
+    """
+    r = max(1, min(width, n_train))
+    product = n_train * n_train * width if width > n_train else n_train * width * width / 2
+    return (product + penalties * r**3 / 3) * (r + HALF_SPEED_SIZE) / r
+
+
+def progress_units(tasks: list[_Task], costs: list[float]) -> list[int]:
+    """Units of progress per task: the tasks' candidates-times-scopes in all, shared out by
+    cost, so that the fraction done is the fraction of the work done (a wide representation
+    on thousands of rows costs as much as hundreds of nets) while the total still reads as
+    candidates times scopes.  Every task gets at least one unit; the sum is exact."""
+    total, whole = sum(t.size for t in tasks), sum(costs) or 1.0
+    units, before, running = [], 0, 0.0
+    for k, cost in enumerate(costs):
+        running += cost
+        mark = min(total - (len(costs) - 1 - k), max(before + 1, round(total * running / whole)))
+        units.append(mark - before)
+        before = mark
+    return units
 
 
 def run_stage1(pool: CandidatePool, descriptors: dict[str, np.ndarray], y: np.ndarray, scopes: list[Scope], *,
                layers: int = 1, combos: bool = True, penalties=DEFAULT_PENALTIES, device="cpu",
                dtype=torch.float64, controls: dict[str, dict] | None = None, control_seed: int = 0,
-               control_scopes: tuple[str, ...] = ("full",), progress: Callable[[int, int], None] | None = None,
+               control_scopes: tuple[str, ...] = ("full",), oof_scopes: tuple[str, ...] | None = None,
+               progress: Callable[[int, int], None] | None = None,
                cancel: Callable[[], bool] | None = None, executor=None) -> dict[str, ScopeScores]:
     """Score every model of the pool (and the raw-descriptor baselines) in every scope.
 
@@ -263,43 +316,58 @@ def run_stage1(pool: CandidatePool, descriptors: dict[str, np.ndarray], y: np.nd
     controls : dict, optional
         Random twins of the pool's nets by descriptor (:func:`core.transfer.controls.random_twins`),
         scored in the scopes named in ``control_scopes`` only.
+    oof_scopes : tuple of str, optional
+        Scopes whose out-of-fold predictions are kept (default: all; elsewhere ``oof`` holds
+        None).  The nested scopes need only the scores: 100,000 models' predictions in five
+        of them would be most of a screen's memory.
     executor : optional
         E.g. a Dask cluster's: stacks are scored as parallel tasks that read their nets
         from the libraries; results are merged in the same order, so the numbers equal an
         in-process run.
     """
     out = {s.name: ScopeScores() for s in scopes}
-    options = dict(layers=layers, combos=combos, penalties=penalties, device=str(device), dtype=dtype)
+    options = dict(layers=layers, combos=combos, penalties=penalties, device=str(device), dtype=dtype,
+                   oof_scopes=oof_scopes)
     control_set = [s for s in scopes if s.name in control_scopes]
-    closed = _closed_form_tasks(pool, scopes, control_set)
+    closed = [t for t in _closed_form_tasks(pool, scopes, control_set) if t.scopes]
     tasks = [_Task(key, ids, Family.TRANSFER, scopes) for key, nets in pool.nets.items() for ids in stack_chunks(nets)]
-    if controls:
+    if controls and control_set:
         tasks += [_Task(key, ids, Family.RANDOM, control_set) for key, nets in controls.items()
                   for ids in stack_chunks(nets)]
-    total, done = sum(t.size for t in closed + tasks), 0
+    shapes: dict = {}  # per store, read once
+    units = progress_units(closed + tasks, [_cost(t, pool, descriptors, options, shapes) for t in closed + tasks])
+    total, done = sum(units), 0
     if progress:
         progress(0, total)  # the stage starts now (its clock and time left count from here)
+    everything = closed + tasks
     with ExitStack() as stack:
         stack.enter_context(one_torch_thread())  # the same numbers wherever a task runs
-        if executor is None:  # everything side by side on the cores
+        if executor is None:  # everything side by side on the cores, counted as each task ends
             threads = stack.enter_context(ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)))
-            results = threads.map(lambda t: _score_task(t, pool, controls, descriptors, y, options), closed + tasks)
+            running = [threads.submit(_score_task, t, pool, controls, descriptors, y, options) for t in everything]
+            stack.callback(lambda: [f.cancel() for f in running])
+            index = {f: k for k, f in enumerate(running)}
+            finished = ((index[f], f.result()) for f in as_completed(running))
         else:  # the nets on the cluster (sent first), the descriptors' ridges here meanwhile
             futures = _submit(executor, pool, tasks, descriptors, y, options, control_seed)
             stack.callback(lambda: [f.cancel() for f in futures if not f.done()])
             local = (_score_task(t, pool, controls, descriptors, y, options) for t in closed)
             remote = (({}, r) for r in _collect(futures))
-            results = (r for part in (local, remote) for r in part)
-        unreadable: dict[str, str] = {}
-        for task, (bad, scores) in zip(closed + tasks, results):
+            finished = enumerate(r for part in (local, remote) for r in part)
+        results: list = [None] * len(everything)
+        for k, result in finished:
             if cancel is not None and cancel():
                 raise CancelledError("screen cancelled")
-            unreadable.update(bad)
-            for s in task.scopes:
-                out[s.name].extend(scores[s.name])
-            done += task.size
+            results[k] = result
+            done += units[k]
+            release_free_memory()  # a stack's arrays are gone: keep the peak of a big library down
             if progress:
                 progress(done, total)
+    unreadable: dict[str, str] = {}
+    for task, (bad, scores) in zip(everything, results):  # merged in task order: the same wherever they ran
+        unreadable.update(bad)
+        for s in task.scopes:
+            out[s.name].extend(scores[s.name])
     if unreadable:
         _forget(pool, controls, unreadable)
     return out
@@ -307,24 +375,41 @@ def run_stage1(pool: CandidatePool, descriptors: dict[str, np.ndarray], y: np.nd
 
 def _closed_form_tasks(pool: CandidatePool, scopes, control_set) -> list[_Task]:
     """The ridges that need no net: the scratch baseline on every raw descriptor and every
-    pretrained representation (its control in ``control_set`` only)."""
-    tasks = [_Task(key, [], Family.SCRATCH, scopes) for key in pool.raw_keys]
+    pretrained representation (its control in ``control_set`` only), one task per scope: a
+    3,072-wide representation on thousands of rows is a third of stage 1, and in pieces it
+    shares the cores with the nets and its progress shows as it goes."""
+    tasks = [_Task(key, [], Family.SCRATCH, [s]) for key in pool.raw_keys for s in scopes]
     for key, rep in pool.representations.items():  # pretrained representations: ridge on their features
         family = Family.RANDOM if rep.role == "control" else Family.TRANSFER
-        tasks.append(_Task(key, [], family, control_set if family is Family.RANDOM else scopes,
-                           Candidate(family, "ridge", key, pool.label(key), rep.id, "representation")))
+        candidate = Candidate(family, "ridge", key, pool.label(key), rep.id, "representation")
+        tasks.extend(_Task(key, [], family, [s], candidate) for s in (control_set if family is Family.RANDOM
+                                                                       else scopes))
     return tasks
+
+
+def _cost(t: _Task, pool: CandidatePool, descriptors, options, shapes: dict) -> float:
+    """:meth:`_Task.cost` with the widths of the task's candidates: a descriptor's ridge on
+    its own columns, a net's frozen features alone and beside the raw descriptor (``shapes``
+    caches each store's net shapes)."""
+    raw = int(descriptors[t.key].shape[1])
+    if not t.ids:
+        return t.cost([raw], len(options["penalties"]))
+    if t.key not in shapes:  # a twin has its net's shape
+        shapes[t.key] = shapes_of(pool.nets[t.key])
+    frozen = int(np.mean([sum(shapes[t.key][i].hidden[-options["layers"]:]) for i in t.ids]))
+    return t.cost([frozen, frozen + raw] if options["combos"] else [frozen], len(options["penalties"]))
 
 
 def _score_task(t: _Task, pool: CandidatePool, controls, descriptors, y, options) -> tuple[dict, dict]:
     """Scores of one stack of nets (or one descriptor's ridge) in this process, and the nets
     whose weights could not be read."""
     if not t.ids:
-        raw_options = {k: v for k, v in options.items() if k in ("penalties", "device", "dtype")}
+        raw_options = {k: v for k, v in options.items() if k in ("penalties", "device", "dtype", "oof_scopes")}
         return {}, score_raw(t.key, pool.label(t.key), descriptors[t.key], y, t.scopes, candidate=t.candidate,
                              **raw_options)
-    nets = (controls or {}).get(t.key) if t.family is Family.RANDOM else pool.nets[t.key]
-    bad = nets.check(t.ids) if hasattr(nets, "check") else {}  # reads the stack's weights
+    store = (controls or {}).get(t.key) if t.family is Family.RANDOM else pool.nets[t.key]
+    # the stack's weights, read once and held for the task (a big library's store keeps only some)
+    nets, bad = store.take(t.ids) if hasattr(store, "take") else (store, {})
     ids = [i for i in t.ids if i not in bad]
     if not ids:
         return bad, {s.name: ScopeScores() for s in t.scopes}

@@ -27,16 +27,16 @@ from sklearn.linear_model import BayesianRidge
 from sklearn.pipeline import make_pipeline
 
 from core.transfer.scaling import BoundedScaler
-from core.transfer.strategies import BASELINES, STRATEGIES, cv_predict_many, gaussian_process
+from core.transfer.strategies import BASELINES, STRATEGIES, assemble_folds, fold_tasks, gaussian_process, run_tasks
 
 
-@dataclass
+@dataclass(slots=True)  # slots: a screen of 100,000 models holds 1.4 million
 class Scored:
     """A candidate with its cross-validated results in one scope."""
 
     candidate: Candidate
     fold_mae: np.ndarray
-    oof: np.ndarray  # (repetitions, n_scope)
+    oof: np.ndarray | None  # (repetitions, n_scope); None for stage-1 candidates of a nested scope
     penalty: float | None = None  # relative ridge penalty (stage-1 candidates)
 
     @property
@@ -146,18 +146,21 @@ def stage2(ctx: ScreenContext, scope: Scope, stage1: list[Scored], top: int,
            progress: Callable[[int, int], None] | None = None) -> list[Scored]:
     """Refit the ``top`` models of ``stage1`` with the chosen strategies, and the scratch
     baselines, under the scope's folds."""
-    jobs = stage2_candidates(ctx, top_models(stage1, top))
-    y = ctx.y[scope.rows]
-    out = []
-    step = max(1, len(jobs) // 4)  # a few batches: progress and cancel between them, full cores within
-    if progress:
-        progress(0, len(jobs))
-    for lo in range(0, len(jobs), step):
-        ctx.check_cancel()
-        batch = jobs[lo:lo + step]
-        oofs = cv_predict_many([make_estimator(ctx, c) for c in batch], [ctx.X(c)[scope.rows] for c in batch], y,
-                               scope.splits)
-        out.extend(Scored(c, fold_maes(oof, y, scope.splits), oof) for c, oof in zip(batch, oofs))
-        if progress:
-            progress(min(lo + step, len(jobs)), len(jobs))
+    return refit_scopes(ctx, [(scope, stage2_candidates(ctx, top_models(stage1, top)))], progress)[0]
+
+
+def refit_scopes(ctx: ScreenContext, work: list[tuple[Scope, list[Candidate]]],
+                 progress: Callable[[int, int], None] | None = None) -> list[list[Scored]]:
+    """Score each scope's candidates under its folds: every fit of every scope in one pool of
+    threads (no scope waits for another's slowest fit), ``progress`` counting fits."""
+    ctx.check_cancel()
+    tasks = [t for scope, jobs in work for c in jobs
+             for t in fold_tasks(make_estimator(ctx, c), ctx.X(c), ctx.y, scope.splits, rows=scope.rows)]
+    preds = run_tasks(tasks, progress=progress, cancel=ctx.cancel)
+    out, lo = [], 0
+    for scope, jobs in work:
+        y, k = ctx.y[scope.rows], len(scope.splits)
+        oofs = assemble_folds(scope.splits, preds[lo:lo + k * len(jobs)], len(jobs), len(y))
+        lo += k * len(jobs)
+        out.append([Scored(c, fold_maes(oof, y, scope.splits), oof) for c, oof in zip(jobs, oofs)])
     return out

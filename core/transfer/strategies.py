@@ -25,7 +25,9 @@ honest pick, and transfer must beat it too).
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
+from functools import partial
 from typing import Callable
 
 import numpy as np
@@ -38,6 +40,7 @@ from sklearn.linear_model import BayesianRidge, RidgeCV
 from sklearn.pipeline import make_pipeline
 from sklearn.utils.parallel import Parallel, delayed  # passes sklearn config to threads
 
+from core.errors import CancelledError
 from core.registry import Registry
 from core.transfer.frozen import FrozenFeatures
 from core.transfer.nets import FineTunedNet, ScratchNet
@@ -160,25 +163,76 @@ def _fit_fold(estimator, X, y, train, test) -> np.ndarray:
     return clone(estimator).fit(X[train], y[train]).predict(X[test])
 
 
+def _quietly_close(results) -> None:
+    with warnings.catch_warnings():  # joblib warns of the fits it drops: on cancel, that is the point
+        warnings.simplefilter("ignore")
+        results.close()
+
+
+def run_tasks(tasks: list[Callable[[], np.ndarray]], n_jobs: int = -1,
+              progress: Callable[[int, int], None] | None = None,
+              cancel: Callable[[], bool] | None = None) -> list[np.ndarray]:
+    """Run independent fits (each a call without arguments) in one pool of threads, in order.
+
+    One pool for all of a step's fits keeps the cores busy to the end instead of waiting for
+    the slowest fit of each batch (scikit-learn's trees and torch release the GIL, and fits
+    of milliseconds would not repay starting processes).  ``progress(done, total)`` after
+    each result; ``cancel()`` returning True raises CancelledError: the fits not yet started
+    are dropped, those running finish in the background.
+    """
+    out: list[np.ndarray] = []
+    if progress:
+        progress(0, len(tasks))
+    if cancel is not None and cancel():
+        raise CancelledError("screen cancelled")
+    if not tasks:
+        return out
+    results = Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator")(delayed(t)() for t in tasks)
+    try:
+        for value in results:
+            out.append(value)
+            if cancel is not None and cancel():
+                raise CancelledError("screen cancelled")
+            if progress:
+                progress(len(out), len(tasks))
+    finally:
+        _quietly_close(results)
+    return out
+
+
 def cv_predict(estimator, X: np.ndarray, y: np.ndarray, splits, n: int | None = None,
                n_jobs: int = -1) -> np.ndarray:
-    """Out-of-fold predictions (repetitions, n) of a fresh clone per fold.
-
-    Folds run in threads (scikit-learn's trees and torch release the GIL), so the cores
-    stay busy without the cost of starting processes for fits of milliseconds.
-    """
+    """Out-of-fold predictions (repetitions, n) of a fresh clone per fold (folds side by side
+    in threads, see :func:`run_tasks`)."""
     return cv_predict_many([estimator], [X], y, splits, n, n_jobs)[0]
+
+
+def fold_tasks(estimator, X: np.ndarray, y: np.ndarray, splits,
+               rows: np.ndarray | None = None) -> list[Callable[[], np.ndarray]]:
+    """One fit of a fresh clone of ``estimator`` per fold of ``splits``, for :func:`run_tasks`.
+
+    ``rows``: the folds index these rows of ``X`` and ``y`` (a scope's), which are read
+    fold by fold, so no copy of the scope's rows is held while the tasks wait.
+    """
+    if rows is None:
+        return [partial(_fit_fold, estimator, X, y, train, test) for train, test in splits]
+    rows = np.asarray(rows)
+    return [partial(_fit_fold, estimator, X, y, rows[train], rows[test]) for train, test in splits]
 
 
 def cv_predict_many(estimators: list, Xs: list[np.ndarray], y: np.ndarray, splits, n: int | None = None,
                     n_jobs: int = -1) -> list[np.ndarray]:
     """:func:`cv_predict` of several estimators (each on its own matrix) under the same
-    folds, every (estimator, fold) fit in one pool of threads: the cores stay busy to the
-    end instead of waiting at each estimator's last fold.  Same numbers as one at a time."""
-    preds = Parallel(n_jobs=n_jobs, prefer="threads")(
-        delayed(_fit_fold)(est, X, y, train, test) for est, X in zip(estimators, Xs) for train, test in splits)
+    folds, every (estimator, fold) fit in one pool of threads.  Same numbers as one at a time."""
+    preds = run_tasks([t for est, X in zip(estimators, Xs) for t in fold_tasks(est, X, y, splits)], n_jobs)
+    return assemble_folds(splits, preds, len(estimators), len(y) if n is None else n)
+
+
+def assemble_folds(splits, preds: list[np.ndarray], count: int, n: int) -> list[np.ndarray]:
+    """Out-of-fold arrays (repetitions, n) of ``count`` estimators from their per-fold
+    predictions, estimator after estimator in the order of ``splits``."""
     k = len(splits)
-    return [_assemble(splits, preds[i * k:(i + 1) * k], len(y) if n is None else n) for i in range(len(estimators))]
+    return [_assemble(splits, preds[i * k:(i + 1) * k], n) for i in range(count)]
 
 
 def _assemble(splits, preds, n: int) -> np.ndarray:

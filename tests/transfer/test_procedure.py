@@ -6,7 +6,7 @@ import pytest
 from core.transfer.candidate import Candidate, Family
 from core.transfer.controls import random_twin
 from core.transfer.intervals import conformal_halfwidth, coverage
-from core.transfer.procedure import MIN_MEMBERS, NestedEstimate, ProcedureName, decide, select
+from core.transfer.procedure import MIN_MEMBERS, NestedEstimate, ProcedureName, decide, nested_estimates, select
 from core.transfer.stage2 import Scored
 
 
@@ -117,3 +117,54 @@ def test_beating_a_bad_scratch_pick_is_not_enough_transfer_must_beat_the_mean():
     d = decide(y, est, mean)
     assert d.p_value < 0.01 and d.gain > 0.5  # transfer clearly beats the scratch pick ...
     assert not d.transfer_helps and d.p_value_vs_mean > 0.05  # ... but not the mean
+
+
+def test_the_nested_estimate_in_one_pool_equals_each_outer_fold_run_alone(libraries, mol_target):
+    """All outer folds' refits side by side give bit for bit what each fold gives on its own:
+    its stage 2, its picks, its members fitted on its outer training part (seeded forests)."""
+    from core.transfer.screen import _prepare, _stage1
+    from core.transfer.stage2 import fit_predict, stage2
+    from tests.transfer.conftest import fast_config
+
+    config = fast_config(baselines=("scratch_rf", "scratch_et", "scratch_mean"), nested_top=2)
+    quiet = lambda *args: None  # noqa: E731
+    prep = _prepare(mol_target, libraries, config, None, quiet, quiet)
+    ctx, scopes, outer = prep.ctx, prep.scopes, prep.outer
+    inner, _ = _stage1(ctx, scopes, "cpu", quiet, quiet)
+    counts = []
+    got = nested_estimates(ctx, inner, scopes[1:], outer, progress=lambda d, t: counts.append((d, t)))
+    for p in ProcedureName:
+        alone = np.full(len(ctx.y), np.nan)
+        for o, ((train, test), scope) in enumerate(zip(outer, scopes[1:])):
+            scored = inner[scope.name] + stage2(ctx, scope, inner[scope.name], config.nested_top)
+            members = select(scored, p, config.ensemble)
+            assert [m.candidate.id for m in members] == got[p].folds[o]["members"]
+            alone[test] = np.mean([fit_predict(ctx, m, train, test) for m in members], axis=0)
+        assert np.array_equal(got[p].predictions[0], alone), p
+    assert counts[-1][0] == counts[-1][1] and all(d <= t for d, t in counts)  # progress counts every fit
+
+
+def test_a_cancelled_pool_of_fits_stops_with_a_clear_error_and_drops_the_rest():
+    import time
+    import warnings
+
+    from core.errors import CancelledError
+    from core.transfer.strategies import run_tasks
+
+    ran = []
+
+    def fit(k):
+        time.sleep(0.02)
+        ran.append(k)
+        return np.zeros(1)
+
+    tasks = [lambda k=k: fit(k) for k in range(50)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # dropping the rest is the point: no warning about it
+        with pytest.raises(CancelledError):
+            run_tasks(tasks, n_jobs=2, cancel=lambda: len(ran) >= 3)
+    time.sleep(0.2)  # fits already running finish
+    assert 3 <= len(ran) < 20
+    with pytest.raises(CancelledError):  # cancelled before it starts: nothing runs
+        run_tasks([lambda: ran.append(-1)], cancel=lambda: True)
+    assert -1 not in ran
