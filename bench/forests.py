@@ -28,7 +28,7 @@ from holdout import MIN_TEST, example_table  # noqa: E402
 from core import datasets  # noqa: E402
 from core.features import make_featurizer  # noqa: E402
 from core.transfer.candidates import SCRATCH_DESCRIPTORS  # noqa: E402
-from core.transfer.strategies import Forest  # noqa: E402
+from core.transfer.forest import Forest  # noqa: E402
 
 
 def run_target(name: str, sizes: list[int], subsamples: int, trees: int) -> list[dict]:

@@ -20,6 +20,7 @@ scored from the same forward passes.
 from __future__ import annotations
 
 import os
+import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -266,6 +267,12 @@ class _Task:
         return max(1, len(self.ids)) * sum(ridge_cost(w, n, penalties) for w in widths for n in folds)
 
 
+#: Seconds between two returns of freed memory to the system during stage 1.  After every stack
+#: of a big library (seconds each) it kept a 100,000-model screen at 2.8 GB; after each of the
+#: hundred small tasks of a starter-library screen the calls waited on the allocator's locks
+#: while the other thread worked (0.2 of 2 s), so small tasks share one.
+RELEASE_EVERY_S = 1.0
+
 #: Matrix size at which batched linear algebra runs at half its large-matrix speed, for
 #: :func:`ridge_cost` (measured on this project's 2-core machine: Cholesky factorisations of
 #: 80 x 80 matrices in batches at 6.5 GFLOP/s, of one 3,072 x 3,072 matrix at 26 GFLOP/s).
@@ -355,12 +362,15 @@ def run_stage1(pool: CandidatePool, descriptors: dict[str, np.ndarray], y: np.nd
             remote = (({}, r) for r in _collect(futures))
             finished = enumerate(r for part in (local, remote) for r in part)
         results: list = [None] * len(everything)
+        released = time.perf_counter()
         for k, result in finished:
             if cancel is not None and cancel():
                 raise CancelledError("screen cancelled")
             results[k] = result
             done += units[k]
-            release_free_memory()  # a stack's arrays are gone: keep the peak of a big library down
+            if time.perf_counter() - released >= RELEASE_EVERY_S:  # keep the peak of a big library down
+                release_free_memory()
+                released = time.perf_counter()
             if progress:
                 progress(done, total)
     unreadable: dict[str, str] = {}

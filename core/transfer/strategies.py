@@ -31,9 +31,8 @@ from functools import partial
 from typing import Callable
 
 import numpy as np
-from sklearn.base import BaseEstimator, RegressorMixin, clone
+from sklearn.base import clone
 from sklearn.dummy import DummyRegressor
-from sklearn.ensemble import ExtraTreesRegressor, RandomForestRegressor
 from sklearn.gaussian_process import GaussianProcessRegressor
 from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
 from sklearn.linear_model import BayesianRidge, RidgeCV
@@ -42,6 +41,7 @@ from sklearn.utils.parallel import Parallel, delayed  # passes sklearn config to
 
 from core.errors import CancelledError
 from core.registry import Registry
+from core.transfer.forest import Forest
 from core.transfer.frozen import FrozenFeatures
 from core.transfer.nets import FineTunedNet, ScratchNet
 from core.transfer.scaling import BoundedScaler
@@ -60,55 +60,6 @@ class Strategy:
 
 
 STRATEGIES: Registry[Strategy] = Registry("strategy")
-
-
-#: Rows each tree of a random forest is grown on, at most (a bootstrap sample of this size): on a
-#: few thousand rows it then costs what it costs on a thousand.  Extremely randomised trees always
-#: grow on every row: they sort nothing, so all rows cost little, and the cap cost accuracy
-#: (Matbench band gaps, fold 0, 3,683 rows, composition features: 50 trees capped 0.50 eV,
-#: uncapped extra trees 0.41 eV in 2.5 s, scikit-learn's 300-tree forest 0.42 eV in 127 s).
-MAX_FOREST_ROWS = 1000
-
-
-class Forest(RegressorMixin, BaseEstimator):
-    """A random forest (or extremely randomised trees) whose trees see at most ``max_rows``
-    rows each.
-
-    Up to ``max_rows`` training rows it is exactly scikit-learn's
-    ``RandomForestRegressor(n_estimators=trees, max_features=1/3, random_state=seed)``, or
-    with ``extra=True`` ``ExtraTreesRegressor`` with the same settings (every tree on all
-    rows, split thresholds drawn at random); one thread: forests of a screen run side by
-    side instead.  Above ``max_rows`` each tree of a random forest grows on a bootstrap
-    sample of that size; extremely randomised trees keep every row (see MAX_FOREST_ROWS).
-
-    Parameters
-    ----------
-    trees : int
-    seed : int
-    max_rows : int
-    extra : bool
-        Extremely randomised trees instead of a random forest.
-    """
-
-    def __init__(self, trees: int = 50, seed: int = 0, max_rows: int = MAX_FOREST_ROWS, extra: bool = False):
-        self.trees = trees
-        self.seed = seed
-        self.max_rows = max_rows
-        self.extra = extra
-
-    def fit(self, X, y):
-        settings = dict(n_estimators=self.trees, min_samples_leaf=1, max_features=1.0 / 3, random_state=self.seed,
-                        n_jobs=1)
-        if self.extra:
-            self.forest_ = ExtraTreesRegressor(**settings)
-        else:
-            large = len(y) > self.max_rows
-            self.forest_ = RandomForestRegressor(max_samples=int(self.max_rows) if large else None, **settings)
-        self.forest_.fit(X, y)
-        return self
-
-    def predict(self, X) -> np.ndarray:
-        return self.forest_.predict(X)
 
 
 def _rf(trees: int, seed: int) -> Forest:
