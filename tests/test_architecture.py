@@ -1,9 +1,14 @@
 """Rules about the code base itself."""
 
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+
+from core.compute.device import gpu_build
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -144,3 +149,17 @@ def test_the_first_page_needs_neither_torch_nor_scikit_learn():
             "print(sorted(m for m in ('torch', 'sklearn') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.skipif(gpu_build(), reason="a GPU build of torch is imported to ask for the GPU")
+def test_the_apps_first_run_imports_neither_torch_nor_scikit_learn(tmp_path):
+    """The whole first run of the app (sidebar and Home page, as a browser's first visit
+    runs it) imports no torch: the device it shows comes from torch's build file (a second
+    of the cold start, issue 15)."""
+    code = ("import sys\nfrom streamlit.testing.v1 import AppTest\n"
+            "at = AppTest.from_file('app.py', default_timeout=60).run()\n"
+            "assert not at.exception, at.exception\n"
+            "print(sorted(m for m in ('torch', 'sklearn') if m in sys.modules))")
+    env = {**os.environ, "MDL_RUNS": str(tmp_path / "runs")}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True, env=env)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
