@@ -12,10 +12,13 @@ keeps it so) at about half the overhead per tree.
 
 from __future__ import annotations
 
+from numbers import Integral
+
 import numpy as np
 from sklearn import config_context
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.tree import DecisionTreeRegressor, ExtraTreeRegressor
+from sklearn.utils.validation import check_is_fitted
 
 #: Rows each tree of a random forest is grown on, at most (a bootstrap sample of this size): on a
 #: few thousand rows it then costs what it costs on a thousand.  Extremely randomised trees always
@@ -45,6 +48,8 @@ class Forest(RegressorMixin, BaseEstimator):
     ----------
     trees : int
     seed : int
+        An integer (scikit-learn's forests also take None or a RandomState; the screen always
+        seeds, so this one does not).
     max_rows : int
     extra : bool
         Extremely randomised trees instead of a random forest.
@@ -66,12 +71,16 @@ class Forest(RegressorMixin, BaseEstimator):
 
     def fit(self, X, y):
         X = np.asarray(X, dtype=np.float32)  # scikit-learn's trees grow on float32
-        y = np.ascontiguousarray(np.reshape(y, (-1, 1)), dtype=np.float64)
+        y = _target(y)
         n = len(y)
         if int(self.trees) < 1:
             raise ValueError(f"a forest needs at least one tree; got trees={self.trees}")
+        if not isinstance(self.seed, Integral):
+            raise ValueError(f"seed must be an integer; got {self.seed!r}")
         if X.ndim != 2 or len(X) != n:
             raise ValueError(f"X must be a matrix of {n} rows, one per target value; got shape {X.shape}")
+        if n == 0 or X.shape[1] == 0:
+            raise ValueError(f"a forest needs at least one row and one column; got shape {X.shape}")
         # non-finite values: let each tree validate them as scikit-learn's forest would
         # (missing values where the tree supports them, a clear error otherwise)
         check = not np.isfinite(X).all()
@@ -79,7 +88,7 @@ class Forest(RegressorMixin, BaseEstimator):
         self.bootstrap_rows_ = None if self.extra else min(n, int(self.max_rows))
         seeds = np.random.RandomState(self.seed)
         # One generator reseeded per draw gives the numbers of a new RandomState(seed) at 1/60 of
-        # its cost (90 us to make one here, three per bootstrapped tree otherwise).
+        # its cost (90 us to make one here, two per bootstrapped tree otherwise).
         draws = np.random.RandomState()
         self.estimators_ = []
         with config_context(skip_parameter_validation=True):  # our settings are fixed and valid
@@ -103,9 +112,11 @@ class Forest(RegressorMixin, BaseEstimator):
         return np.bincount(rows, minlength=n)
 
     def predict(self, X) -> np.ndarray:
+        check_is_fitted(self, "estimators_")
         X = np.asarray(X, dtype=np.float32)
         if X.ndim != 2 or X.shape[1] != self.n_features_in_:
-            raise ValueError(f"X has {X.shape[-1]} columns; the forest was fitted on {self.n_features_in_}")
+            raise ValueError(f"X must be a matrix of {self.n_features_in_} columns, as the forest was fitted on; "
+                             f"got shape {X.shape}")
         check = not np.isfinite(X).all()
         out = np.zeros(len(X), dtype=np.float64)
         with config_context(skip_parameter_validation=True):
@@ -113,3 +124,16 @@ class Forest(RegressorMixin, BaseEstimator):
                 out += tree.predict(X, check_input=check)
         out /= len(self.estimators_)
         return out
+
+
+def _target(y) -> np.ndarray:
+    """``y`` as the (n, 1) float64 column the trees read; one finite value per row, as
+    scikit-learn's forests require."""
+    y = np.asarray(y, dtype=np.float64)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim != 1:
+        raise ValueError(f"y must hold one target value per row; got shape {y.shape}")
+    if not np.isfinite(y).all():
+        raise ValueError("Input y contains NaN or infinity: every target value must be a finite number")
+    return np.ascontiguousarray(y.reshape(-1, 1))

@@ -373,6 +373,7 @@ def run_stage1(pool: CandidatePool, descriptors: dict[str, np.ndarray], y: np.nd
                 released = time.perf_counter()
             if progress:
                 progress(done, total)
+    release_free_memory()  # what the last tasks freed
     unreadable: dict[str, str] = {}
     for task, (bad, scores) in zip(everything, results):  # merged in task order: the same wherever they ran
         unreadable.update(bad)

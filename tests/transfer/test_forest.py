@@ -72,3 +72,38 @@ def test_a_forest_needs_a_tree_and_the_fitted_columns():
         Forest(trees=0).fit(X, y)
     with pytest.raises(ValueError, match="12"):
         Forest(trees=2).fit(X, y).predict(X[:, :5])
+
+
+def test_targets_rows_columns_and_seeds_are_checked_as_scikit_learn_checks_them():
+    X, y = _data(20)
+    bad = y.copy()
+    bad[3] = np.nan
+    with pytest.raises(ValueError, match="y contains NaN"):
+        Forest(trees=2).fit(X, bad)
+    with pytest.raises(ValueError, match="one target value per row"):
+        Forest(trees=2).fit(X, np.stack([y, y], axis=1))
+    with pytest.raises(ValueError, match="one row and one column"):
+        Forest(trees=2).fit(X[:, :0], y)
+    with pytest.raises(ValueError, match="seed must be an integer"):
+        Forest(trees=2, seed=None).fit(X, y)
+    column = Forest(trees=3, seed=1).fit(X, y.reshape(-1, 1)).predict(X)
+    assert np.array_equal(column, Forest(trees=3, seed=1).fit(X, y).predict(X))
+
+
+def test_an_unfitted_forest_says_so():
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        Forest().predict(np.zeros((2, 3)))
+
+
+def test_forests_fitted_side_by_side_in_threads_equal_those_fitted_one_by_one():
+    from core.transfer.strategies import run_tasks
+
+    X, y = _data(60, 30, seed=4)
+    settings = [(seed, extra) for seed in range(6) for extra in (False, True)]
+    alone = [Forest(20, seed, extra=extra).fit(X[:40], y[:40]).predict(X[40:]) for seed, extra in settings]
+    tasks = [lambda s=seed, e=extra: Forest(20, s, extra=e).fit(X[:40], y[:40]).predict(X[40:])
+             for seed, extra in settings]
+    together = run_tasks(tasks, n_jobs=4)
+    assert all(np.array_equal(a, b) for a, b in zip(alone, together))
