@@ -25,7 +25,8 @@ honest pick, and transfer must beat it too).
 
 from __future__ import annotations
 
-import warnings
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from typing import Callable
@@ -37,7 +38,6 @@ from sklearn.gaussian_process import GaussianProcessRegressor
 from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
 from sklearn.linear_model import BayesianRidge, RidgeCV
 from sklearn.pipeline import make_pipeline
-from sklearn.utils.parallel import Parallel, delayed  # passes sklearn config to threads
 
 from core.errors import CancelledError
 from core.registry import Registry
@@ -114,10 +114,11 @@ def _fit_fold(estimator, X, y, train, test) -> np.ndarray:
     return clone(estimator).fit(X[train], y[train]).predict(X[test])
 
 
-def _quietly_close(results) -> None:
-    with warnings.catch_warnings():  # joblib warns of the fits it drops: on cancel, that is the point
-        warnings.simplefilter("ignore")
-        results.close()
+def _workers(n_jobs: int | None, count: int) -> int:
+    """Threads for ``count`` fits: joblib's meaning of ``n_jobs`` (-1 every core, -2 all but one)."""
+    cores = os.cpu_count() or 1
+    wanted = 1 if n_jobs is None else (n_jobs if n_jobs > 0 else cores + 1 + n_jobs)
+    return max(1, min(count, wanted))
 
 
 def run_tasks(tasks: list[Callable[[], np.ndarray]], n_jobs: int = -1,
@@ -128,8 +129,12 @@ def run_tasks(tasks: list[Callable[[], np.ndarray]], n_jobs: int = -1,
     One pool for all of a step's fits keeps the cores busy to the end instead of waiting for
     the slowest fit of each batch (scikit-learn's trees and torch release the GIL, and fits
     of milliseconds would not repay starting processes).  ``progress(done, total)`` after
-    each result; ``cancel()`` returning True raises CancelledError: the fits not yet started
-    are dropped, those running finish in the background.
+    each result; ``cancel()`` returning True (or a fit's error) raises: the fits not yet
+    started are dropped, those running finish in the background.
+
+    A plain ``ThreadPoolExecutor``: joblib's generator warned when closed early, and muting
+    that warning with ``warnings.catch_warnings`` raced with scikit-learn's worker threads,
+    which set the process-wide warning filters too.
     """
     out: list[np.ndarray] = []
     if progress:
@@ -138,16 +143,19 @@ def run_tasks(tasks: list[Callable[[], np.ndarray]], n_jobs: int = -1,
         raise CancelledError("screen cancelled")
     if not tasks:
         return out
-    results = Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator")(delayed(t)() for t in tasks)
+    pool = ThreadPoolExecutor(max_workers=_workers(n_jobs, len(tasks)), thread_name_prefix="fit")
+    finished = False
     try:
-        for value in results:
-            out.append(value)
+        futures = [pool.submit(task) for task in tasks]  # started in this order
+        for future in futures:
+            out.append(future.result())
             if cancel is not None and cancel():
                 raise CancelledError("screen cancelled")
             if progress:
                 progress(len(out), len(tasks))
+        finished = True
     finally:
-        _quietly_close(results)
+        pool.shutdown(wait=finished, cancel_futures=not finished)
     return out
 
 
