@@ -29,19 +29,23 @@ def gpu_build() -> bool:
     is asked.
     """
     spec = importlib.util.find_spec("torch")
-    locations = list(spec.submodule_search_locations or []) if spec else []
-    for folder in locations:
-        path = os.path.join(folder, "version.py")
-        if not os.path.isfile(path):
-            continue
-        probe = importlib.util.spec_from_file_location("_mdl_torch_build", path)
-        build = importlib.util.module_from_spec(probe)
-        try:
-            probe.loader.exec_module(build)  # a few assignments: no torch import
-        except Exception:  # noqa: BLE001 (an unreadable file: ask torch itself)
-            return True
-        return bool(getattr(build, "cuda", None) or getattr(build, "hip", None))
-    return True
+    folder = next(iter(spec.submodule_search_locations or []), None) if spec else None
+    path = os.path.join(folder, "version.py") if folder else ""
+    if not os.path.isfile(path):
+        return True
+    probe = importlib.util.spec_from_file_location("_mdl_torch_build", path)
+    build = importlib.util.module_from_spec(probe)
+    try:
+        probe.loader.exec_module(build)  # a few assignments: no torch import
+    except Exception:  # noqa: BLE001 (an unreadable file: ask torch itself)
+        return True
+    return bool(getattr(build, "cuda", None) or getattr(build, "hip", None))
+
+
+def _cuda_available() -> bool:
+    import torch
+
+    return gpu_build() and torch.cuda.is_available()
 
 
 def resolve_device(name: str = "auto") -> "torch.device":
@@ -52,8 +56,8 @@ def resolve_device(name: str = "auto") -> "torch.device":
     if name not in CHOICES and not name.startswith("cuda:"):
         raise InputError(f"unknown device {name!r}; choose auto, cpu or cuda")
     if name == "auto":
-        return torch.device("cuda" if gpu_build() and torch.cuda.is_available() else "cpu")
-    if name.startswith("cuda") and not (gpu_build() and torch.cuda.is_available()):
+        return torch.device("cuda" if _cuda_available() else "cpu")
+    if name.startswith("cuda") and not _cuda_available():
         raise InputError("--device cuda was asked for but no CUDA GPU is available (use auto or cpu)")
     return torch.device(name)
 
