@@ -25,9 +25,11 @@ LOCAL_PREFIXES = ("http://localhost", "http://127.0.0.1", "ws://localhost", "ws:
                   "about:")
 
 try:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 except ImportError:  # pragma: no cover - depends on the machine
     sync_playwright = None
+    PlaywrightTimeout = TimeoutError
 
 MISSING = (f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)"
            if not os.path.exists(CHROMIUM) else
@@ -154,6 +156,35 @@ def wait_idle(page, timeout: float = 60_000) -> None:
             return !running && skeletons === 0 && drawn;
         }""", timeout=timeout)
     page.wait_for_timeout(500)
+
+
+def page_state(page, server: "AppServer | None" = None) -> str:
+    """What the page shows now, for a failure message: the app's status, its charts (drawn or
+    not), any exception box, the visible text, and the end of the server's log."""
+    state = page.evaluate("""() => {
+        const status = document.querySelector("[data-testid='stStatusWidget']");
+        const charts = [...document.querySelectorAll("[data-testid='stPlotlyChart']")];
+        return {url: location.href, status: status ? status.innerText : "",
+                charts: charts.length, drawn: charts.filter(c => c.querySelector(".main-svg")).length,
+                skeletons: document.querySelectorAll("[data-testid='stSkeleton']").length,
+                exceptions: [...document.querySelectorAll("[data-testid='stException']")].map(e => e.innerText)};
+    }""")
+    text = page.locator("body").inner_text()[:3000]
+    log = server.log.read_text()[-3000:] if server is not None and server.log.exists() else ""
+    return f"{state}\n--- visible text:\n{text}\n--- server log (end):\n{log}"
+
+
+def wait_results(page, server: "AppServer | None" = None, timeout: float = 180_000) -> None:
+    """Wait until a finished screen's Results page is drawn whole (heading, parity plot, every
+    chart, the script run ended).  A timeout fails with what the page showed and a screenshot
+    (``test-artifacts/results-timeout.png``), so a failure says why."""
+    try:
+        page.get_by_role("heading", name="Results", exact=True).wait_for(timeout=timeout)
+        page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=timeout)
+        wait_idle(page, timeout)
+    except PlaywrightTimeout as exc:
+        screenshot(page, "results-timeout")
+        raise AssertionError(f"the Results page was not drawn: {exc}\n{page_state(page, server)}") from None
 
 
 #: What a machine id looks like in visible text: a candidate id (``a|b``), a model id

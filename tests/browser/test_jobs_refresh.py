@@ -7,7 +7,7 @@ import time
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from tests.browser.conftest import ARTIFACTS, no_exception, screenshot, wait_idle
+from tests.browser.conftest import ARTIFACTS, no_exception, screenshot, wait_idle, wait_results
 
 pytestmark = pytest.mark.browser
 
@@ -54,8 +54,7 @@ def test_a_refresh_during_a_screen_finds_the_job_and_its_progress(server, page):
             seen.append(percent(p))
     assert max(seen) >= before and (max(seen) > seen[0] or p.locator(PROGRESS).count() == 0)
     # when it ends, the page opens its results by itself (as it would have without the refresh)
-    p.get_by_role("heading", name="Results").wait_for(timeout=180_000)
-    wait_idle(p)
+    wait_results(p, server)
     no_exception(p)
     assert page.external_requests() == [], page.external_requests()
 
@@ -64,7 +63,7 @@ def test_the_sidebar_turns_to_finished_without_a_click(server, page):
     p = page.page
     start_screen(p, server)
     p.get_by_role("link", name="Library", exact=True).first.click()  # the last click
-    p.get_by_role("heading", name="Model library").wait_for(timeout=60_000)
+    p.get_by_role("heading", name="Model library", exact=True).wait_for(timeout=60_000)
     sidebar = p.locator(SIDEBAR)
     assert "is running" in sidebar.inner_text()
     started = time.monotonic()
@@ -74,7 +73,7 @@ def test_the_sidebar_turns_to_finished_without_a_click(server, page):
     toast.first.wait_for(timeout=10_000)
     assert "finished" in toast.first.inner_text()
     assert "is running" not in sidebar.inner_text()
-    assert p.get_by_role("heading", name="Model library").is_visible()  # still where the user was
+    assert p.get_by_role("heading", name="Model library", exact=True).is_visible()  # still where the user was
     assert p.get_by_role("link", name="Current results").is_visible()
     (ARTIFACTS / "sidebar-finished.txt").write_text(f"finished shown {waited:.1f} s after the last click\n")
     screenshot(p, "sidebar-finished")

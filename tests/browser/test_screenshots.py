@@ -45,7 +45,7 @@ def test_page_opens_and_is_captured(server, browser, runs_dir, saved_run, name, 
     p.goto(f"{server.url}/results{query}" if query else server.url)
     if not query:
         p.get_by_role("button", name="Try an example: FreeSolv (molecules)").click()
-        p.get_by_role("heading", name="Shotgun transfer").wait_for(timeout=60_000)
+        p.get_by_role("heading", name="Shotgun transfer", exact=True).wait_for(timeout=60_000)
         wait_idle(p)
     p.get_by_role("link", name=link, exact=True).first.click()
     p.get_by_role("heading", name=title).first.wait_for(timeout=60_000)
@@ -121,7 +121,7 @@ def test_first_request_for_a_page_url_gets_the_apps_navigation(browser, runs_dir
         context = browser.new_context(viewport={"width": 1400, "height": 1100})
         p = context.new_page()
         p.goto(f"{fresh.url}/transfer")
-        p.get_by_role("heading", name="Shotgun transfer").wait_for(timeout=60_000)
+        p.get_by_role("heading", name="Shotgun transfer", exact=True).wait_for(timeout=60_000)
         wait_idle(p)
         nav = p.locator("[data-testid='stSidebarNav']").inner_text()
         assert "Build library" in nav and "widgets" not in nav and "app" not in nav.split()

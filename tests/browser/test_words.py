@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from tests.browser.conftest import MACHINE_ID, figure_overlaps, no_exception, screenshot, visible_text, wait_idle
+from tests.browser.conftest import (MACHINE_ID, figure_overlaps, no_exception, screenshot, visible_text, wait_idle,
+                                    wait_results)
 
 pytestmark = pytest.mark.browser
 
@@ -25,9 +26,7 @@ def finished(server, browser):
     p.get_by_role("button", name="Start").wait_for(timeout=60_000)
     wait_idle(p)
     p.get_by_role("button", name="Start").click()
-    p.get_by_role("heading", name="Results").wait_for(timeout=180_000)
-    p.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=60_000)
-    wait_idle(p)
+    wait_results(p, server)
     yield p
     context.close()
 
@@ -57,7 +56,7 @@ def test_results_speaks_words_and_the_verdict_number_is_the_parity_titles(finish
 def test_transfer_speaks_words(finished):
     p = finished
     p.get_by_role("link", name="Transfer", exact=True).first.click()
-    p.get_by_role("heading", name="Shotgun transfer").wait_for(timeout=60_000)
+    p.get_by_role("heading", name="Shotgun transfer", exact=True).wait_for(timeout=60_000)
     wait_idle(p)
     p.get_by_text("Settings (every one changes the run)").click()  # the settings too
     wait_idle(p)
@@ -69,7 +68,7 @@ def test_transfer_speaks_words(finished):
 def test_predict_speaks_words(finished):
     p = finished
     p.get_by_role("link", name="Predict", exact=True).first.click()
-    p.get_by_role("heading", name="Predict new structures").wait_for(timeout=60_000)
+    p.get_by_role("heading", name="Predict new structures", exact=True).wait_for(timeout=60_000)
     wait_idle(p)
     p.locator("textarea").first.fill("CCO\nc1ccccc1O\nCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC")
     p.keyboard.press("Control+Enter")
