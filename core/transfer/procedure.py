@@ -154,10 +154,10 @@ def nested_estimates(ctx: ScreenContext, inner: dict[str, list[Scored]], scopes:
     reps = _repetition_of(outer)
     n_reps = max(reps) + 1 if reps else 0
     most = len(outer) * 2 * config.ensemble  # the two picks' fits at most, counted once they are known
-    if progress:
-        progress(0, most)  # the stage starts now
     work = [(scope, stage2_candidates(ctx, top_models(inner[scope.name], config.nested_top))) for scope in scopes]
     n_refits = sum(len(scope.splits) * len(jobs) for scope, jobs in work)
+    if progress:
+        progress(0, n_refits + most)  # the stage starts now, with the total the refits will count against
     refits = refit_scopes(ctx, work, progress=lambda d, t: progress and progress(d, n_refits + most))
     picks = [{p: select(inner[scope.name] + refit, p, config.ensemble) for p in ProcedureName}
              for scope, refit in zip(scopes, refits)]

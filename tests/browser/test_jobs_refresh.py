@@ -7,7 +7,7 @@ import time
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from tests.browser.conftest import ARTIFACTS, no_exception, screenshot, wait_idle, wait_results
+from tests.browser.conftest import ARTIFACTS, JOB_WAIT_MS, no_exception, screenshot, wait_idle, wait_results
 
 pytestmark = pytest.mark.browser
 
@@ -67,7 +67,7 @@ def test_the_sidebar_turns_to_finished_without_a_click(server, page):
     sidebar = p.locator(SIDEBAR)
     assert "is running" in sidebar.inner_text()
     started = time.monotonic()
-    p.get_by_text(re.compile(r"screen of freesolv finished$")).first.wait_for(timeout=180_000)
+    p.get_by_text(re.compile(r"screen of freesolv finished$")).first.wait_for(timeout=JOB_WAIT_MS)
     waited = time.monotonic() - started
     toast = p.locator("[data-testid='stToast']")
     toast.first.wait_for(timeout=10_000)

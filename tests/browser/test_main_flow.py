@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, AppServer, RecordedPage, no_exception, screenshot, wait_idle
+from tests.browser.conftest import (ARTIFACTS, JOB_WAIT_MS, AppServer, RecordedPage, no_exception, screenshot,
+                                    wait_idle)
 
 pytestmark = pytest.mark.browser
 BUDGET_CLICKS = 5
@@ -34,7 +35,7 @@ def test_example_to_parity_plot_ranking_and_heatmap(browser, runs_dir):
         start.wait_for(timeout=60_000)
         start.click()
         clicks += 1
-        page.get_by_text("Parity plots", exact=True).wait_for(timeout=120_000)
+        page.get_by_text("Parity plots", exact=True).wait_for(timeout=JOB_WAIT_MS)
         page.locator("[data-testid='stPlotlyChart']").first.wait_for(timeout=30_000)
         elapsed = time.monotonic() - server.started
         print(f"\nstreamlit run -> parity plot: {elapsed:.1f} s, {clicks} clicks")

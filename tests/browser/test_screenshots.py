@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, figure_overlaps, no_exception, screenshot, wait_idle
+from tests.browser.conftest import ARTIFACTS, JOB_WAIT_MS, figure_overlaps, no_exception, screenshot, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -76,7 +76,7 @@ def test_class_demo_in_one_click_with_its_lessons_and_handout(server, browser):
     button = p.get_by_role("button", name="Run the class demo")
     started = time.monotonic()
     button.click()
-    p.get_by_text("1. Transfer can help.").wait_for(timeout=180_000)
+    p.get_by_text("1. Transfer can help.").wait_for(timeout=JOB_WAIT_MS)
     seconds = time.monotonic() - started
     wait_idle(p)
     no_exception(p)

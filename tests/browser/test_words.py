@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from tests.browser.conftest import (MACHINE_ID, figure_overlaps, no_exception, screenshot, visible_text, wait_idle,
-                                    wait_results)
+from tests.browser.conftest import (JOB_WAIT_MS, MACHINE_ID, figure_overlaps, no_exception, screenshot, visible_text,
+                                    wait_idle, wait_results)
 
 pytestmark = pytest.mark.browser
 
@@ -74,7 +74,7 @@ def test_predict_speaks_words(finished):
     p.keyboard.press("Control+Enter")
     wait_idle(p)
     p.get_by_role("button", name="Predict").click()
-    p.get_by_text("Intervals: prediction").wait_for(timeout=120_000)
+    p.get_by_text("Intervals: prediction").wait_for(timeout=JOB_WAIT_MS)
     wait_idle(p)
     text = visible_text(p)
     assert "Model: " in text and " kcal/mol" in text

@@ -142,6 +142,7 @@ def test_the_nested_estimate_in_one_pool_equals_each_outer_fold_run_alone(librar
             alone[test] = np.mean([fit_predict(ctx, m, train, test) for m in members], axis=0)
         assert np.array_equal(got[p].predictions[0], alone), p
     assert counts[-1][0] == counts[-1][1] and all(d <= t for d, t in counts)  # progress counts every fit
+    assert counts[0] == (0, counts[1][1])  # the first line already counts the refits (not 0 of the picks' fits)
 
 
 def test_a_cancelled_pool_of_fits_stops_with_a_clear_error_and_drops_the_rest():
